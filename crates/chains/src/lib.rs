@@ -1,0 +1,1 @@
+//! firebreak-chains: pure kernel (placeholder, being written).

@@ -1,0 +1,1 @@
+//! firebreak-colocate: pure kernel (placeholder, being written).

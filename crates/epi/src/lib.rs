@@ -1,0 +1,1 @@
+//! firebreak-epi: pure kernel (placeholder, being written).

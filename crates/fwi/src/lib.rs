@@ -1,0 +1,1 @@
+//! firebreak-fwi: pure kernel (placeholder, being written).
