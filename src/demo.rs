@@ -1,0 +1,120 @@
+//! The bundled demo data: the real admin tree of Hengyang (衡阳市), demo users for each role, and
+//! synthetic people (no real personal data: names and ID numbers are generated, with valid check
+//! characters).
+
+use crate::audit::Actor;
+use crate::auth::{self, NewUser};
+use crate::db::Db;
+use crate::domain::AdminCode;
+use crate::jurisdictions::import;
+use crate::people::{self, PersonInput};
+use anyhow::Context;
+
+const CITIES: &str = include_str!("../data/jurisdictions/hengyang_430400/cities.csv");
+const AREAS: &str = include_str!("../data/jurisdictions/hengyang_430400/areas.csv");
+const STREETS: &str = include_str!("../data/jurisdictions/hengyang_430400/streets.csv");
+const VILLAGES: &str = include_str!("../data/jurisdictions/hengyang_430400/villages.csv");
+
+/// Demo accounts: (username, display name, role, jurisdiction code).
+pub const DEMO_USERS: &[(&str, &str, &str, &str)] = &[
+    ("admin", "系统管理员", "admin", "430400"),
+    ("commander", "市指挥长", "commander", "430400"),
+    ("hengshan", "衡山县流调员", "investigator", "430423"),
+    ("changning", "常宁市流调员", "investigator", "430482"),
+    ("gaozhu", "高竹村网格员", "field_worker", "430482203216"),
+    ("auditor", "审计员", "auditor", "430400"),
+];
+
+/// Loads the Hengyang tree into an empty database. Returns `false` when data was already there.
+pub async fn load_jurisdictions(db: &Db) -> anyhow::Result<bool> {
+    if crate::jurisdictions::get(db, "430400").await?.is_some() {
+        return Ok(false);
+    }
+    let (rows, errors) = import::read_texts(Some(CITIES), AREAS, STREETS, VILLAGES, None)?;
+    import::import_rows(db, &Actor::system(), rows, errors, false, false).await?;
+    Ok(true)
+}
+
+/// Loads everything the demo shows, once per database (marked in `settings`).
+/// Returns the demo password (the same for every demo account, generated per data directory).
+pub async fn load(db: &Db, password: &str) -> anyhow::Result<bool> {
+    if db.setting("demo_loaded").await?.is_some() {
+        return Ok(false);
+    }
+    load_jurisdictions(db).await?;
+    let actor = Actor::system();
+    for (u, name, role, j) in DEMO_USERS {
+        let nu = NewUser {
+            username: (*u).into(),
+            display_name: (*name).into(),
+            role: (*role).into(),
+            jurisdiction: (*j).into(),
+            password: password.into(),
+        };
+        match auth::create(db, None, &actor, &nu).await {
+            Ok(_) | Err(auth::UserError::Taken(_)) => {}
+            Err(e) => return Err(anyhow::anyhow!("creating demo user {u}: {e}")),
+        }
+    }
+    load_people(db, &actor).await?;
+    db.set_setting("demo_loaded", &crate::db::now().to_rfc3339()).await?;
+    Ok(true)
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马",
+    "罗", "谭", "彭", "唐", "邓",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "桂英",
+    "建华", "志强", "海燕", "晓东", "春梅", "国平", "湘云", "衡生",
+];
+
+/// A valid resident ID number for a synthetic person (deterministic in `n`).
+pub fn synthetic_id(county: &str, n: u64) -> String {
+    let year = 1940 + (n * 7 % 80);
+    let month = 1 + (n * 5 % 12);
+    let day = 1 + (n * 11 % 28);
+    let seq = 100 + (n * 37 % 899);
+    let first17 = format!("{county}{year:04}{month:02}{day:02}{seq:03}");
+    let weights = [7u64, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u64 = first17.bytes().zip(weights).map(|(b, w)| u64::from(b - b'0') * w).sum();
+    let check = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'][(sum % 11) as usize];
+    format!("{first17}{check}")
+}
+
+async fn load_people(db: &Db, actor: &Actor) -> anyhow::Result<()> {
+    let root = crate::jurisdictions::scope_of(db, "430400").await?.context("Hengyang root missing")?;
+    let villages: Vec<String> = VILLAGES
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .filter(|c| AdminCode::parse(c).is_ok())
+        .map(str::to_string)
+        .collect();
+    let today = chrono::Utc::now().date_naive();
+    // 240 people: every 12th village, plus ten in 高竹村 so the browser walk finds some.
+    let mut targets: Vec<String> = villages.iter().step_by(12).cloned().collect();
+    targets.extend(std::iter::repeat_n("430482203216".to_string(), 10));
+    for (i, v) in targets.iter().enumerate() {
+        let n = i as u64 + 1;
+        let id = synthetic_id(&v[..6], n);
+        let name = format!("{}{}", SURNAMES[i % SURNAMES.len()], GIVEN[(i * 7) % GIVEN.len()]);
+        let input = PersonInput {
+            name,
+            sex: String::new(),
+            birth_date: None,
+            id_type: None,
+            id_number: id,
+            phone: Some(format!("1{}{:09}", [3, 5, 7, 8, 9][i % 5], (n * 7_919_993) % 1_000_000_000)),
+            address: Some(format!("{}号", 1 + (n * 13 % 200))),
+            jurisdiction: v.clone(),
+        };
+        let valid = input.validate(today).map_err(|e| anyhow::anyhow!("demo person {i}: {e:?}"))?;
+        match people::create(db, &root, actor, &valid).await {
+            Ok(_) | Err(people::StoreError::Conflict { .. }) => {}
+            Err(e) => return Err(anyhow::anyhow!("demo person {i}: {e}")),
+        }
+    }
+    Ok(())
+}

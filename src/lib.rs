@@ -1,0 +1,16 @@
+//! firebreak: the command platform of a city's emergency headquarters.
+//!
+//! The library holds everything the `firebreak` binary and the integration tests use: storage
+//! ([`db`]), validated values ([`domain`]), and one vertical slice per domain (types, store
+//! queries, HTTP handlers and pages side by side): [`jurisdictions`], [`people`], [`auth`],
+//! [`audit`]; [`web`] assembles the server.
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod auth;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod jurisdictions;
+pub mod people;
+pub mod web;

@@ -1,0 +1,174 @@
+//! The interface's two languages: zh-CN (default) and English, chosen by the `lang` cookie.
+//! Terms follow GLOSSARY.md.
+
+/// Interface language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn from_headers(h: &axum::http::HeaderMap) -> Lang {
+        match crate::auth::session::cookie_value(h, "lang").as_deref() {
+            Some("en") => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// Looks up interface strings.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr(pub Lang);
+
+impl Tr {
+    /// The text for `key`, or the key itself when it has no entry.
+    pub fn t(&self, key: &str) -> &'static str {
+        for (k, zh, en) in STRINGS {
+            if *k == key {
+                return match self.0 {
+                    Lang::Zh => zh,
+                    Lang::En => en,
+                };
+            }
+        }
+        tracing::warn!(key, "missing interface string");
+        "?"
+    }
+    pub fn lang(&self) -> &'static str {
+        self.0.code()
+    }
+    pub fn is_en(&self) -> bool {
+        self.0 == Lang::En
+    }
+}
+
+/// (key, zh-CN, en)
+const STRINGS: &[(&str, &str, &str)] = &[
+    ("app", "衡阳市应急指挥平台", "Emergency Command Platform"),
+    ("app_short", "firebreak 应急指挥", "firebreak command"),
+    ("home", "指挥首页", "Command home"),
+    ("jurisdictions", "辖区", "Jurisdictions"),
+    ("people", "人员信息", "People"),
+    ("users", "用户管理", "Users"),
+    ("audit", "审计日志", "Audit log"),
+    ("api_docs", "接口文档", "API docs"),
+    ("logout", "退出", "Log out"),
+    ("login", "登录", "Log in"),
+    ("username", "用户名", "Username"),
+    ("password", "密码", "Password"),
+    ("login_title", "登录指挥平台", "Log in to the command platform"),
+    ("login_failed", "用户名或密码错误", "Wrong username or password"),
+    ("login_throttled", "失败次数过多，请稍后再试（秒）：", "Too many failures; try again in (seconds):"),
+    ("search", "查询", "Search"),
+    ("search_jur", "按名称或代码查找辖区", "Find a jurisdiction by name or code"),
+    ("code", "代码", "Code"),
+    ("stat_code", "统计用区划代码", "Statistical code"),
+    ("name", "名称", "Name"),
+    ("level", "层级", "Level"),
+    ("children", "下级单位", "Subdivisions"),
+    ("lvl_province", "省", "Province"),
+    ("lvl_city", "市", "City"),
+    ("lvl_county", "县（市、区）", "County / district"),
+    ("lvl_township", "乡镇（街道）", "Township / street"),
+    ("lvl_village", "村（社区）", "Village / community"),
+    ("lvl_other", "其他", "Other"),
+    ("people_here", "本辖区人员", "People here"),
+    ("person_name", "姓名", "Name"),
+    ("sex", "性别", "Sex"),
+    ("sex_male", "男", "Male"),
+    ("sex_female", "女", "Female"),
+    ("sex_unknown", "未知", "Unknown"),
+    ("birth_date", "出生日期", "Date of birth"),
+    ("id_type", "证件类型", "Document type"),
+    ("id_number", "证件号码", "Document number"),
+    ("idt_resident_id", "居民身份证", "Resident ID card"),
+    ("idt_passport", "护照", "Passport"),
+    ("idt_hk_macao_permit", "港澳通行证", "HK/Macao permit"),
+    ("idt_taiwan_permit", "台胞证", "Taiwan permit"),
+    ("idt_foreign_permanent_resident", "外国人永久居留证", "Foreign permanent resident card"),
+    ("idt_other", "其他证件", "Other document"),
+    ("phone", "联系电话", "Phone"),
+    ("address", "现住址", "Address"),
+    ("home_jurisdiction", "所属辖区", "Home jurisdiction"),
+    ("new_person", "登记人员", "Register a person"),
+    ("edit", "编辑", "Edit"),
+    ("save", "保存", "Save"),
+    ("cancel", "取消", "Cancel"),
+    ("created_at", "登记时间", "Registered"),
+    ("updated_at", "更新时间", "Updated"),
+    ("all", "全部", "All"),
+    ("keyword", "姓名 / 证件号 / 手机尾号", "Name / ID number / phone ending"),
+    ("export_xlsx", "导出 Excel", "Export Excel"),
+    ("export_csv", "导出 CSV", "Export CSV"),
+    ("total", "共", "Total"),
+    ("rows", "条", "rows"),
+    ("page", "页", "Page"),
+    ("prev", "上一页", "Previous"),
+    ("next", "下一页", "Next"),
+    ("no_rows", "暂无数据", "Nothing to show"),
+    ("unmask", "查看完整号码", "Show full numbers"),
+    ("unmask_reason", "查看原因（将记入审计日志）", "Reason (recorded in the audit log)"),
+    (
+        "unmasked_note",
+        "完整号码仅本次显示，已记入审计日志",
+        "Full numbers shown once; this was recorded in the audit log",
+    ),
+    ("masked_note", "证件号码和电话已脱敏显示", "Identity and phone numbers are masked"),
+    ("detail", "详情", "Details"),
+    ("role", "角色", "Role"),
+    ("role_admin", "系统管理员", "Administrator"),
+    ("role_commander", "指挥长", "Commander"),
+    ("role_investigator", "流调员", "Investigator"),
+    ("role_field_worker", "一线工作人员", "Field worker"),
+    ("role_duty_officer", "值班员", "Duty officer"),
+    ("role_auditor", "审计员", "Auditor"),
+    ("display_name", "显示名称", "Display name"),
+    ("active", "状态", "Status"),
+    ("enabled", "启用", "Active"),
+    ("disabled", "停用", "Disabled"),
+    ("enable", "启用", "Enable"),
+    ("disable", "停用", "Disable"),
+    ("new_user", "新建用户", "New user"),
+    ("change_password", "修改密码", "Change password"),
+    ("old_password", "原密码", "Current password"),
+    ("new_password", "新密码（至少10位）", "New password (10+ characters)"),
+    ("password_changed", "密码已修改，请重新登录", "Password changed; log in again"),
+    ("time", "时间", "Time"),
+    ("user", "用户", "User"),
+    ("action", "操作", "Action"),
+    ("entity", "对象", "Record"),
+    ("ip", "来源地址", "From address"),
+    ("verify_chain", "校验审计链", "Verify the chain"),
+    ("chain_ok", "审计链完整：", "Audit chain intact:"),
+    ("chain_bad", "审计链被破坏：", "Audit chain broken:"),
+    ("entries", "条记录", "entries"),
+    ("from", "起", "From"),
+    ("to", "止", "To"),
+    ("filter", "筛选", "Filter"),
+    ("stat_people", "登记人员", "People registered"),
+    ("stat_units", "辖区单位", "Admin units"),
+    ("stat_users", "系统用户", "Users"),
+    ("stat_audit", "今日审计记录", "Audit entries today"),
+    ("my_scope", "我的辖区", "My jurisdiction"),
+    ("modules", "业务模块", "Modules"),
+    ("mod_tracing", "流调溯源", "Investigation & tracing"),
+    ("mod_quarantine", "隔离管控", "Quarantine"),
+    ("mod_testing", "核酸检测", "Mass testing"),
+    ("mod_fire", "森林防灭火", "Forest fire"),
+    ("mod_command", "调度会", "Dispatch meeting"),
+    ("coming", "建设中", "In development"),
+    ("error", "出错了", "Something went wrong"),
+    ("back", "返回", "Back"),
+    ("not_allowed", "您的角色无权执行此操作", "Your role may not do this"),
+    ("saved", "已保存", "Saved"),
+    ("lang_switch", "English", "中文"),
+    ("created", "已登记", "Registered"),
+    ("scope_note", "仅显示本辖区范围内的数据", "Only data inside your jurisdiction is shown"),
+];
