@@ -129,7 +129,11 @@ impl Db {
 /// `true` when the error is a unique-constraint violation (SQLite 2067/1555, PostgreSQL 23505).
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {
-        sqlx::Error::Database(d) => d.is_unique_violation(),
+        // sqlx's `is_unique_violation` misses SQLite's extended code 2067 in some versions:
+        // check the codes as well (SQLite 2067 UNIQUE, 1555 PRIMARY KEY; PostgreSQL 23505).
+        sqlx::Error::Database(d) => {
+            d.is_unique_violation() || matches!(d.code().as_deref(), Some("2067") | Some("1555") | Some("23505"))
+        }
         _ => false,
     }
 }

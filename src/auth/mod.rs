@@ -231,7 +231,9 @@ pub async fn create(db: &Db, scope: Option<&Scope>, actor: &Actor, u: &NewUser) 
     };
     let hash = hash_password(u.password.clone()).await?;
     let now = crate::db::now();
-    let res: Result<i64, sqlx::Error> = db_run!(db, p => {
+    // An async block, so that `?` inside ends the block and a unique violation reaches the
+    // `map_err` below (`Taken`), instead of returning early as `UserError::Other`.
+    let res: Result<i64, sqlx::Error> = db_run!(db, p => async {
         let mut tx = p.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, display_name, role, jurisdiction_code, password_hash, active, created_at, updated_at) \
@@ -242,8 +244,8 @@ pub async fn create(db: &Db, scope: Option<&Scope>, actor: &Actor, u: &NewUser) 
             .detail(serde_json::json!({"username": username, "role": role.as_str()}));
         audit_append!(tx, &ev);
         tx.commit().await?;
-        Ok(id)
-    });
+        Ok::<_, sqlx::Error>(id)
+    }.await);
     res.map_err(|e| if is_unique_violation(&e) { UserError::Taken(username.clone()) } else { e.into() })
 }
 

@@ -113,12 +113,15 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let is_api = parts.uri.path().starts_with("/api/");
+        // Inside `Router::nest("/api/v1", …)` `parts.uri` has the prefix stripped: look at the
+        // original URI, else API calls would get a login redirect and skip the CSRF check below.
+        let uri = parts.extensions.get::<axum::extract::OriginalUri>().map_or(&parts.uri, |o| &o.0);
+        let is_api = uri.path().starts_with("/api/");
         let unauth = |msg: &str| {
             if is_api {
                 AuthRejection::Api(ApiError::new(StatusCode::UNAUTHORIZED, msg))
             } else {
-                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let next = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
                 let q = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
                 AuthRejection::Page(Redirect::to(&format!("/login?{q}")))
             }
@@ -134,7 +137,9 @@ impl FromRequestParts<AppState> for CurrentUser {
             None => match cookie_value(&parts.headers, COOKIE) {
                 Some(t) => (t, true),
                 None => {
-                    return Err(unauth("log in first (POST /api/v1/auth/login), then send Authorization: Bearer TOKEN"));
+                    return Err(unauth(
+                        "log in first (POST /api/v1/auth/login), then send Authorization: Bearer TOKEN",
+                    ));
                 }
             },
         };

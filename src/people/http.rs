@@ -67,8 +67,10 @@ async fn api_list(
     user: CurrentUser,
     Query(f): Query<PeopleFilter>,
 ) -> Result<Json<PeoplePage>, ApiError> {
-    let (rows, total) =
-        super::list(&st.db, &user.scope, &user.actor(), &f).await.map_err(|e| denied_filter(&st, &user, e))?;
+    let (rows, total) = match super::list(&st.db, &user.scope, &user.actor(), &f).await {
+        Ok(r) => r,
+        Err(e) => return Err(denied_filter(&st, &user, e, "list").await),
+    };
     Ok(Json(PeoplePage {
         total,
         page: f.page.unwrap_or(1).max(1),
@@ -77,17 +79,14 @@ async fn api_list(
     }))
 }
 
-/// A jurisdiction filter outside the user's scope is logged as denied.
-fn denied_filter(st: &AppState, user: &CurrentUser, e: StoreError) -> ApiError {
+/// A jurisdiction filter outside the user's scope is logged as denied (before the answer goes
+/// out, so the log holds it as soon as the client sees the 403).
+async fn denied_filter(st: &AppState, user: &CurrentUser, e: StoreError, op: &str) -> ApiError {
     if let StoreError::Forbidden(m) = &e {
-        let ev =
-            AuditEvent::new(&user.actor(), "denied", "person").detail(serde_json::json!({"op": "list", "reason": m}));
-        let db = st.db.clone();
-        tokio::spawn(async move {
-            if let Err(e) = audit::record(&db, ev).await {
-                tracing::error!(error = %e, "recording a denied list");
-            }
-        });
+        let ev = AuditEvent::new(&user.actor(), "denied", "person").detail(serde_json::json!({"op": op, "reason": m}));
+        if let Err(e) = audit::record(&st.db, ev).await {
+            return ApiError::internal(e);
+        }
     }
     e.into()
 }
@@ -220,8 +219,10 @@ async fn export(
             format!("\"{fmt}\": csv or xlsx"),
         )]));
     }
-    let rows =
-        super::export(&st.db, &user.scope, &user.actor(), f, fmt).await.map_err(|e| denied_filter(st, user, e))?;
+    let rows = match super::export(&st.db, &user.scope, &user.actor(), f, fmt).await {
+        Ok(r) => r,
+        Err(e) => return Err(denied_filter(st, user, e, "export").await),
+    };
     let tr = Tr(crate::web::i18n::Lang::from_headers(headers));
     let head: Vec<&str> =
         ["person_name", "sex", "birth_date", "id_type", "id_number", "phone", "address", "code", "home_jurisdiction"]
@@ -335,7 +336,7 @@ async fn list_page(
     let page = PageCtx::new(&headers, "people", Some(&user), &st.cfg);
     let (rows, total) = match super::list(&st.db, &user.scope, &user.actor(), &f).await {
         Ok(r) => r,
-        Err(e) => return store_page_error(page, denied_filter(&st, &user, e).into_store()),
+        Err(e) => return store_page_error(page, denied_filter(&st, &user, e, "list").await.into_store()),
     };
     let jname = match f.jurisdiction.as_deref().filter(|s| !s.is_empty()) {
         Some(c) => crate::jurisdictions::get(&st.db, c).await?.map(|j| j.name).unwrap_or_default(),

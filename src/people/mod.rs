@@ -222,7 +222,9 @@ pub async fn create(db: &Db, scope: &Scope, actor: &Actor, p: &ValidPerson) -> R
         r => r?,
     };
     let now = crate::db::now();
-    let res: Result<i64, sqlx::Error> = db_run!(db, pool => {
+    // The body is an async block so that its `?` ends the block, not this function: a unique
+    // violation must reach the `map_err` below (409), not escape as `StoreError::Db` (500).
+    let res: Result<i64, sqlx::Error> = db_run!(db, pool => async {
         let mut tx = pool.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO people (name, sex, birth_date, id_type, id_number, phone, address, jurisdiction_code, created_at, updated_at) \
@@ -233,8 +235,8 @@ pub async fn create(db: &Db, scope: &Scope, actor: &Actor, p: &ValidPerson) -> R
         let ev = AuditEvent::new(actor, "create", "person").id(id).jurisdiction(&jcode);
         audit_append!(tx, &ev);
         tx.commit().await?;
-        Ok(id)
-    });
+        Ok::<_, sqlx::Error>(id)
+    }.await);
     res.map_err(|e| {
         if is_unique_violation(&e) {
             StoreError::Conflict {
@@ -341,7 +343,7 @@ pub async fn update(
         changed.push("jurisdiction");
     }
     let now = crate::db::now();
-    let res: Result<u64, sqlx::Error> = db_run!(db, pool => {
+    let res: Result<u64, sqlx::Error> = db_run!(db, pool => async {
         let mut tx = pool.begin_write().await?;
         let n = sqlx::query(
             "UPDATE people SET name = $1, sex = $2, birth_date = $3, id_type = $4, id_number = $5, phone = $6, address = $7, \
@@ -353,8 +355,8 @@ pub async fn update(
             .detail(serde_json::json!({"fields": changed, "from_jurisdiction": old.jurisdiction_code}));
         audit_append!(tx, &ev);
         if n == 1 { tx.commit().await?; } else { tx.rollback().await?; }
-        Ok(n)
-    });
+        Ok::<_, sqlx::Error>(n)
+    }.await);
     match res {
         Ok(1) => Ok(()),
         Ok(_) => Err(StoreError::Conflict {

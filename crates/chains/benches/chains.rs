@@ -49,18 +49,12 @@ fn synthetic() -> ChainInput {
     let cases: Vec<Case> = (0..CASES)
         .map(|_| {
             let onset = 18_000 + rng.below(120) as i32;
-            Case {
-                onset: rng.chance(0.8).then_some(onset),
-                report: Some(onset + 1 + rng.below(5) as i32),
-            }
+            Case { onset: rng.chance(0.8).then_some(onset), report: Some(onset + 1 + rng.below(5) as i32) }
         })
         .collect();
     let mut links: Vec<Link> = Vec::with_capacity(LINKS);
-    let case_link = |from: usize, to: usize, certainty| Link {
-        infector: Node::Case(perm[from]),
-        infectee: perm[to],
-        certainty,
-    };
+    let case_link =
+        |from: usize, to: usize, certainty| Link { infector: Node::Case(perm[from]), infectee: perm[to], certainty };
     // Chains as logical ranges [start, start + size).
     let mut chains: Vec<(usize, usize)> = Vec::new();
     let mut next = 0usize;
@@ -87,11 +81,8 @@ fn synthetic() -> ChainInput {
     for &(start, size) in &chains {
         let spreaders = size.min(10);
         for k in 1..size {
-            let infector = if size > 100 && rng.chance(0.3) {
-                start + rng.below(spreaders)
-            } else {
-                start + rng.below(k)
-            };
+            let infector =
+                if size > 100 && rng.chance(0.3) { start + rng.below(spreaders) } else { start + rng.below(k) };
             links.push(case_link(infector, start + k, Certainty::Confirmed));
         }
     }
@@ -129,11 +120,7 @@ fn synthetic() -> ChainInput {
         };
         links.push(link);
     }
-    ChainInput {
-        cases,
-        unobserved: UNOBSERVED,
-        links,
-    }
+    ChainInput { cases, unobserved: UNOBSERVED, links }
 }
 
 fn bench(c: &mut Criterion) {

@@ -27,12 +27,7 @@ impl Params {
     /// Defaults as of `as_of` (days since 1970-01-01): `active_days` 14 (one maximum incubation
     /// period of SARS-CoV-2), every certainty, 3 spreaders per chain.
     pub fn new(as_of: Day) -> Self {
-        Self {
-            as_of,
-            active_days: 14,
-            min_certainty: Certainty::Possible,
-            chain_spreaders: 3,
-        }
+        Self { as_of, active_days: 14, min_certainty: Certainty::Possible, chain_spreaders: 3 }
     }
 }
 
@@ -40,9 +35,7 @@ impl Params {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainError {
     /// A link's infectee index is not a case.
-    #[error(
-        "link {link}: infectee case index {index} is out of range (the input has {cases} cases)"
-    )]
+    #[error("link {link}: infectee case index {index} is out of range (the input has {cases} cases)")]
     InfecteeOutOfRange {
         /// Index of the link in the input.
         link: usize,
@@ -263,26 +256,17 @@ impl ChainAnalysis {
     pub fn infectees(&self, node: Node) -> u32 {
         match node {
             Node::Case(i) => self.cases.get(i as usize).map_or(0, |c| c.infectees),
-            Node::Unobserved(u) => self
-                .unobserved_infectees
-                .get(u as usize)
-                .copied()
-                .unwrap_or(0),
+            Node::Unobserved(u) => self.unobserved_infectees.get(u as usize).copied().unwrap_or(0),
         }
     }
 
     /// Every infector with at least one infectee, cases and unobserved nodes, in no order.
     pub fn spreaders(&self) -> impl Iterator<Item = Spreader> + '_ {
-        let cases = (0u32..).zip(&self.cases).map(|(i, c)| Spreader {
-            infector: Node::Case(i),
-            infectees: c.infectees,
-        });
+        let cases =
+            (0u32..).zip(&self.cases).map(|(i, c)| Spreader { infector: Node::Case(i), infectees: c.infectees });
         let unobserved = (0u32..)
             .zip(&self.unobserved_infectees)
-            .map(|(u, &n)| Spreader {
-                infector: Node::Unobserved(u),
-                infectees: n,
-            });
+            .map(|(u, &n)| Spreader { infector: Node::Unobserved(u), infectees: n });
         cases.chain(unobserved).filter(|s| s.infectees > 0)
     }
 
@@ -290,9 +274,7 @@ impl ChainAnalysis {
     /// node (cases before unobserved nodes, then by index). To break ties by the platform's ids,
     /// use [`crate::ChainSummary`].
     pub fn top_spreaders(&self, n: usize) -> Vec<Spreader> {
-        top_by(self.spreaders().collect(), n, |s| {
-            (Reverse(s.infectees), s.infector)
-        })
+        top_by(self.spreaders().collect(), n, |s| (Reverse(s.infectees), s.infector))
     }
 
     /// Serial intervals (days) of all resolved links with both onsets known, in link order.
@@ -318,10 +300,7 @@ pub(crate) fn top_by<T, K: Ord>(mut items: Vec<T>, n: usize, key: impl Fn(&T) ->
 const NONE: u32 = u32::MAX;
 
 fn to_u32(what: &'static str, n: usize) -> Result<u32, ChainError> {
-    u32::try_from(n)
-        .ok()
-        .filter(|&v| v != NONE)
-        .ok_or(ChainError::TooLarge { what, n })
+    u32::try_from(n).ok().filter(|&v| v != NONE).ok_or(ChainError::TooLarge { what, n })
 }
 
 fn validate(input: &ChainInput, params: &Params) -> Result<(), ChainError> {
@@ -332,11 +311,7 @@ fn validate(input: &ChainInput, params: &Params) -> Result<(), ChainError> {
     to_u32("links", input.links.len())?;
     for (link, l) in input.links.iter().enumerate() {
         if l.infectee >= n {
-            return Err(ChainError::InfecteeOutOfRange {
-                link,
-                index: l.infectee,
-                cases: input.cases.len(),
-            });
+            return Err(ChainError::InfecteeOutOfRange { link, index: l.infectee, cases: input.cases.len() });
         }
         let ok = match l.infector {
             Node::Case(i) => i < n,
@@ -406,13 +381,8 @@ pub fn analyze(input: &ChainInput, params: &Params) -> Result<ChainAnalysis, Cha
     // 1. Classify links, grouped by infectee: duplicates, self-links, several infectors.
     let kept = |l: &&crate::Link| l.certainty >= params.min_certainty;
     let in_offsets = csr_offsets(n, links.iter().filter(kept).map(|l| l.infectee));
-    let mut incoming = csr_fill(
-        &in_offsets,
-        (0u32..)
-            .zip(links)
-            .filter(|(_, l)| kept(l))
-            .map(|(i, l)| (l.infectee, i)),
-    );
+    let mut incoming =
+        csr_fill(&in_offsets, (0u32..).zip(links).filter(|(_, l)| kept(l)).map(|(i, l)| (l.infectee, i)));
     let node_code = |node: Node| -> u64 {
         match node {
             Node::Case(i) => u64::from(i),
@@ -437,10 +407,7 @@ pub fn analyze(input: &ChainInput, params: &Params) -> Result<ChainAnalysis, Cha
                 && prev_code == code
             {
                 statuses[i as usize] = LinkStatus::Duplicate { kept: first };
-                problems.push(Problem::DuplicateLink {
-                    link: i,
-                    kept: first,
-                });
+                problems.push(Problem::DuplicateLink { link: i, kept: first });
                 continue;
             }
             previous = Some((code, i));
@@ -460,10 +427,7 @@ pub fn analyze(input: &ChainInput, params: &Params) -> Result<ChainAnalysis, Cha
         }
         cases[v].infectors = distinct;
         if distinct >= 2 {
-            problems.push(Problem::SeveralInfectors {
-                case: v as CaseIdx,
-                infectors: distinct,
-            });
+            problems.push(Problem::SeveralInfectors { case: v as CaseIdx, infectors: distinct });
         }
     }
     drop(incoming);
@@ -481,14 +445,10 @@ pub fn analyze(input: &ChainInput, params: &Params) -> Result<ChainAnalysis, Cha
 
     // 2. Forward adjacency (infector -> infectees) of resolved links; spreader counts.
     let resolved = || {
-        links
-            .iter()
-            .zip(&statuses)
-            .filter(|(_, s)| **s == LinkStatus::Resolved)
-            .filter_map(|(l, _)| match l.infector {
-                Node::Case(c) => Some((c, l.infectee)),
-                Node::Unobserved(_) => None,
-            })
+        links.iter().zip(&statuses).filter(|(_, s)| **s == LinkStatus::Resolved).filter_map(|(l, _)| match l.infector {
+            Node::Case(c) => Some((c, l.infectee)),
+            Node::Unobserved(_) => None,
+        })
     };
     let out_offsets = csr_offsets(n, resolved().map(|(from, _)| from));
     let out = csr_fill(&out_offsets, resolved());
@@ -507,20 +467,14 @@ pub fn analyze(input: &ChainInput, params: &Params) -> Result<ChainAnalysis, Cha
         .map(|(l, status)| {
             let serial_interval = match (status, l.infector) {
                 (LinkStatus::Resolved, Node::Case(c)) => {
-                    match (
-                        input.cases[l.infectee as usize].onset,
-                        input.cases[c as usize].onset,
-                    ) {
+                    match (input.cases[l.infectee as usize].onset, input.cases[c as usize].onset) {
                         (Some(e), Some(r)) => e.checked_sub(r),
                         _ => None,
                     }
                 }
                 _ => None,
             };
-            LinkReport {
-                status,
-                serial_interval,
-            }
+            LinkReport { status, serial_interval }
         })
         .collect();
 
@@ -530,11 +484,7 @@ pub fn analyze(input: &ChainInput, params: &Params) -> Result<ChainAnalysis, Cha
     for (from, to) in resolved() {
         let (a, b) = (find(&mut parent, from), find(&mut parent, to));
         if a != b {
-            let (big, small) = if size[a as usize] >= size[b as usize] {
-                (a, b)
-            } else {
-                (b, a)
-            };
+            let (big, small) = if size[a as usize] >= size[b as usize] { (a, b) } else { (b, a) };
             parent[small as usize] = big;
             size[big as usize] += size[small as usize];
         }
@@ -572,11 +522,7 @@ pub fn analyze(input: &ChainInput, params: &Params) -> Result<ChainAnalysis, Cha
     let mut cycles: Vec<Problem> = Vec::new();
     for k in (0..sccs.count()).rev() {
         let members = sccs.members(k);
-        let g = members
-            .iter()
-            .map(|&m| generation[m as usize])
-            .max()
-            .unwrap_or(0);
+        let g = members.iter().map(|&m| generation[m as usize]).max().unwrap_or(0);
         for &m in members {
             generation[m as usize] = g;
         }
@@ -607,21 +553,13 @@ pub fn analyze(input: &ChainInput, params: &Params) -> Result<ChainAnalysis, Cha
 
     // 5. Per chain: members, index cases, generations, dates, activity, spreaders.
     let member_offsets = csr_offsets(roots.len(), chain_of.iter().copied().filter(|&c| c != NONE));
-    let members = csr_fill(
-        &member_offsets,
-        (0u32..)
-            .zip(&chain_of)
-            .filter(|(_, c)| **c != NONE)
-            .map(|(v, &c)| (c, v)),
-    );
+    let members = csr_fill(&member_offsets, (0u32..).zip(&chain_of).filter(|(_, c)| **c != NONE).map(|(v, &c)| (c, v)));
     let window_start = i64::from(params.as_of) - i64::from(params.active_days);
-    let in_window = |d: Option<Day>| {
-        d.is_some_and(|d| (window_start..=i64::from(params.as_of)).contains(&i64::from(d)))
-    };
+    let in_window =
+        |d: Option<Day>| d.is_some_and(|d| (window_start..=i64::from(params.as_of)).contains(&i64::from(d)));
     let mut chains = Vec::with_capacity(roots.len());
     for (id, &(_, chain_size)) in (0u32..).zip(&roots) {
-        let cases_of = &members
-            [member_offsets[id as usize] as usize..member_offsets[id as usize + 1] as usize];
+        let cases_of = &members[member_offsets[id as usize] as usize..member_offsets[id as usize + 1] as usize];
         let mut chain = Chain {
             id,
             size: chain_size,
@@ -654,12 +592,7 @@ pub fn analyze(input: &ChainInput, params: &Params) -> Result<ChainAnalysis, Cha
             chain.active |= in_window(case.onset) || in_window(case.report);
             let infectees = cases[vi].infectees;
             if infectees > 0 && params.chain_spreaders > 0 {
-                insert_top(
-                    &mut chain.top_spreaders,
-                    params.chain_spreaders,
-                    v,
-                    infectees,
-                );
+                insert_top(&mut chain.top_spreaders, params.chain_spreaders, v, infectees);
             }
         }
         chains.push(chain);
@@ -690,13 +623,7 @@ fn insert_top(top: &mut Vec<Spreader>, k: usize, case: CaseIdx, infectees: u32) 
         return;
     }
     let at = top.partition_point(|s| s.infectees >= infectees);
-    top.insert(
-        at,
-        Spreader {
-            infector: Node::Case(case),
-            infectees,
-        },
-    );
+    top.insert(at, Spreader { infector: Node::Case(case), infectees });
     top.truncate(k);
 }
 
@@ -771,11 +698,7 @@ fn tarjan(n: usize, offsets: &[u32], targets: &[u32], include: impl Fn(u32) -> b
             }
         }
     }
-    Sccs {
-        scc_of,
-        order,
-        starts,
-    }
+    Sccs { scc_of, order, starts }
 }
 
 /// Working state of [`tarjan`].

@@ -33,19 +33,12 @@ pub fn parse_date(value: &str) -> Result<Option<Day>, DateError> {
     if is_missing(s) {
         return Ok(None);
     }
-    parse_present(s)
-        .map(Some)
-        .ok_or_else(|| DateError::NotADate {
-            value: value.to_owned(),
-        })
+    parse_present(s).map(Some).ok_or_else(|| DateError::NotADate { value: value.to_owned() })
 }
 
 /// True for the missing-value markers [`parse_date`] accepts (`s` already trimmed).
 fn is_missing(s: &str) -> bool {
-    s.is_empty()
-        || s.eq_ignore_ascii_case("unknown")
-        || s.eq_ignore_ascii_case("na")
-        || s.eq_ignore_ascii_case("n/a")
+    s.is_empty() || s.eq_ignore_ascii_case("unknown") || s.eq_ignore_ascii_case("na") || s.eq_ignore_ascii_case("n/a")
 }
 
 fn parse_present(s: &str) -> Option<Day> {
@@ -91,11 +84,7 @@ fn days_in_month(year: i32, month: i32) -> i32 {
 /// Returns `None` if `month` is not in 1..=12 or `day` is not a day of that month, or if `year` is
 /// outside 0..=9999. Uses the era decomposition of the Gregorian 400-year cycle (146,097 days).
 pub fn days_from_civil(year: i32, month: i32, day: i32) -> Option<Day> {
-    if !(0..=9999).contains(&year)
-        || !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-    {
+    if !(0..=9999).contains(&year) || !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return None;
     }
     // Count years from March so that the leap day ends the year.
@@ -115,23 +104,14 @@ pub fn civil_from_days(day: Day) -> (i32, i32, i32) {
     let z = i64::from(day) + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_from_march = (5 * day_of_year + 2) / 153;
     let d = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let m = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
+    let m = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
     let y = year_of_era + era * 400 + i64::from(m <= 2);
     // Every i32 day lands within ±5.9 million years, so the narrowing cannot fail.
-    (
-        i32::try_from(y).unwrap_or(i32::MAX),
-        i32::try_from(m).unwrap_or(1),
-        i32::try_from(d).unwrap_or(1),
-    )
+    (i32::try_from(y).unwrap_or(i32::MAX), i32::try_from(m).unwrap_or(1), i32::try_from(d).unwrap_or(1))
 }
 
 /// `day` (days since 1970-01-01) as `YYYY-MM-DD`.
@@ -154,10 +134,7 @@ mod tests {
         assert_eq!(parse_date(" 2020-1-22 "), Ok(Some(d)));
         assert_eq!(parse_date("1970-01-01"), Ok(Some(0)));
         assert_eq!(parse_date("1969-12-31"), Ok(Some(-1)));
-        assert_eq!(
-            parse_date("2020-02-29"),
-            Ok(Some(days_from_civil(2020, 3, 1).expect("valid") - 1))
-        );
+        assert_eq!(parse_date("2020-02-29"), Ok(Some(days_from_civil(2020, 3, 1).expect("valid") - 1)));
     }
 
     #[test]
@@ -183,18 +160,10 @@ mod tests {
             "2020-001-01",
         ] {
             let err = parse_date(s).expect_err(s);
-            assert_eq!(
-                err,
-                DateError::NotADate {
-                    value: s.to_owned()
-                }
-            );
+            assert_eq!(err, DateError::NotADate { value: s.to_owned() });
         }
         let msg = parse_date("2020/13/01").expect_err("bad").to_string();
-        assert_eq!(
-            msg,
-            "\"2020/13/01\" is not a date (expected YYYY-MM-DD, YYYY/MM/DD or DD/MM/YYYY)"
-        );
+        assert_eq!(msg, "\"2020/13/01\" is not a date (expected YYYY-MM-DD, YYYY/MM/DD or DD/MM/YYYY)");
     }
 
     #[test]

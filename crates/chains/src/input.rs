@@ -134,12 +134,7 @@ pub struct ChainInputBuilder<K> {
 
 impl<K> Default for ChainInputBuilder<K> {
     fn default() -> Self {
-        Self {
-            slots: HashMap::new(),
-            slot_case: Vec::new(),
-            cases: Vec::new(),
-            links: Vec::new(),
-        }
+        Self { slots: HashMap::new(), slot_case: Vec::new(), cases: Vec::new(), links: Vec::new() }
     }
 }
 
@@ -168,8 +163,7 @@ impl<K: Eq + Hash + Display> ChainInputBuilder<K> {
     /// Errors with [`BuildError::DuplicateCase`] if `id` is already a case.
     pub fn add_case(&mut self, id: K, case: Case) -> Result<CaseIdx, BuildError> {
         let idx = u32::try_from(self.cases.len()).map_err(|_| BuildError::TooManyNodes)?;
-        let next_slot =
-            u32::try_from(self.slot_case.len()).map_err(|_| BuildError::TooManyNodes)?;
+        let next_slot = u32::try_from(self.slot_case.len()).map_err(|_| BuildError::TooManyNodes)?;
         if next_slot == NOT_A_CASE {
             return Err(BuildError::TooManyNodes);
         }
@@ -205,27 +199,18 @@ impl<K: Eq + Hash + Display> ChainInputBuilder<K> {
     ///
     /// `infectee` must already be a case ([`BuildError::UnknownInfectee`] otherwise); `infector` may be
     /// any key, a case added before or after, or a person never added (then an unobserved node).
-    pub fn add_link<Q>(
-        &mut self,
-        infector: &Q,
-        infectee: &Q,
-        certainty: Certainty,
-    ) -> Result<(), BuildError>
+    pub fn add_link<Q>(&mut self, infector: &Q, infectee: &Q, certainty: Certainty) -> Result<(), BuildError>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + Display + ToOwned<Owned = K> + ?Sized,
     {
         let Some(infectee_idx) = self.case_index(infectee) else {
-            return Err(BuildError::UnknownInfectee {
-                infector: infector.to_string(),
-                infectee: infectee.to_string(),
-            });
+            return Err(BuildError::UnknownInfectee { infector: infector.to_string(), infectee: infectee.to_string() });
         };
         let slot = match self.slots.get(infector) {
             Some(&slot) => slot,
             None => {
-                let slot =
-                    u32::try_from(self.slot_case.len()).map_err(|_| BuildError::TooManyNodes)?;
+                let slot = u32::try_from(self.slot_case.len()).map_err(|_| BuildError::TooManyNodes)?;
                 if slot == NOT_A_CASE {
                     return Err(BuildError::TooManyNodes);
                 }
@@ -254,33 +239,20 @@ impl<K: Eq + Hash + Display> ChainInputBuilder<K> {
         let links = self
             .links
             .iter()
-            .map(|&(slot, infectee, certainty)| Link {
-                infector: slot_node[slot as usize],
-                infectee,
-                certainty,
-            })
+            .map(|&(slot, infectee, certainty)| Link { infector: slot_node[slot as usize], infectee, certainty })
             .collect();
-        let mut keyed: Vec<(Node, K)> = self
-            .slots
-            .into_iter()
-            .map(|(key, slot)| (slot_node[slot as usize], key))
-            .collect();
+        let mut keyed: Vec<(Node, K)> =
+            self.slots.into_iter().map(|(key, slot)| (slot_node[slot as usize], key)).collect();
         keyed.sort_unstable_by_key(|&(node, _)| node);
-        let mut labels = Labels {
-            cases: Vec::with_capacity(self.cases.len()),
-            unobserved: Vec::with_capacity(unobserved as usize),
-        };
+        let mut labels =
+            Labels { cases: Vec::with_capacity(self.cases.len()), unobserved: Vec::with_capacity(unobserved as usize) };
         for (node, key) in keyed {
             match node {
                 Node::Case(_) => labels.cases.push(key),
                 Node::Unobserved(_) => labels.unobserved.push(key),
             }
         }
-        let input = ChainInput {
-            cases: self.cases,
-            unobserved,
-            links,
-        };
+        let input = ChainInput { cases: self.cases, unobserved, links };
         (input, labels)
     }
 }
@@ -307,10 +279,7 @@ mod tests {
         assert_eq!(input.links[2].infector, Node::Unobserved(0));
         assert_eq!(labels.cases, ["a", "b", "c"]);
         assert_eq!(labels.unobserved, ["x"]);
-        assert_eq!(
-            labels.get(Node::Unobserved(0)).map(String::as_str),
-            Some("x")
-        );
+        assert_eq!(labels.get(Node::Unobserved(0)).map(String::as_str), Some("x"));
         Ok(())
     }
 
@@ -318,16 +287,8 @@ mod tests {
     fn errors_name_the_keys() {
         let mut b = ChainInputBuilder::<i64>::new();
         assert_eq!(b.add_case(7, Case::default()), Ok(0));
-        assert_eq!(
-            b.add_case(7, Case::default()),
-            Err(BuildError::DuplicateCase { id: "7".into() })
-        );
-        let err = b
-            .add_link(&7, &8, Certainty::Possible)
-            .expect_err("8 is no case");
-        assert_eq!(
-            err.to_string(),
-            "link 7 -> 8: infectee 8 is not a case of the line list"
-        );
+        assert_eq!(b.add_case(7, Case::default()), Err(BuildError::DuplicateCase { id: "7".into() }));
+        let err = b.add_link(&7, &8, Certainty::Possible).expect_err("8 is no case");
+        assert_eq!(err.to_string(), "link 7 -> 8: infectee 8 is not a case of the line list");
     }
 }

@@ -43,8 +43,8 @@ pub mod refs;
 mod summary;
 
 pub use analysis::{
-    CaseReport, Chain, ChainAnalysis, ChainError, LinkCounts, LinkReport, LinkStatus, Params,
-    Problem, Spreader, analyze,
+    CaseReport, Chain, ChainAnalysis, ChainError, LinkCounts, LinkReport, LinkStatus, Params, Problem, Spreader,
+    analyze,
 };
 pub use input::{BuildError, Case, Certainty, ChainInput, ChainInputBuilder, Labels, Link, Node};
 pub use summary::{ChainSummary, SpreaderSummary};

@@ -18,10 +18,7 @@ pub struct CaseRefPattern {
 impl CaseRefPattern {
     /// A pattern for ids `<prefix><digits>`, also accepting bare numbers after `case`/`cases`.
     pub fn new(prefix: &str) -> Self {
-        Self {
-            prefix: prefix.to_ascii_uppercase(),
-            bare_after_case_word: true,
-        }
+        Self { prefix: prefix.to_ascii_uppercase(), bare_after_case_word: true }
     }
 
     /// The same pattern with [`CaseRefPattern::bare_after_case_word`] set to `yes`.
@@ -55,11 +52,7 @@ pub fn extract_case_refs(text: &str, pattern: &CaseRefPattern) -> Vec<String> {
     let mut i = 0;
     while i < t.len() {
         let word_start = i == 0 || !t[i - 1].is_ascii_alphanumeric();
-        let found = if word_start && t[i].is_ascii_alphabetic() {
-            reference_at(t, i, pattern)
-        } else {
-            None
-        };
+        let found = if word_start && t[i].is_ascii_alphabetic() { reference_at(t, i, pattern) } else { None };
         match found {
             Some((digits, end)) => {
                 push(digits);
@@ -100,21 +93,14 @@ fn starts_with_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
 
 /// Number of spaces and tabs at `t[from..]`.
 fn count_blanks(t: &[u8], from: usize) -> usize {
-    t[from.min(t.len())..]
-        .iter()
-        .take_while(|&&b| b == b' ' || b == b'\t')
-        .count()
+    t[from.min(t.len())..].iter().take_while(|&&b| b == b' ' || b == b'\t').count()
 }
 
 /// After optional blanks at `from`, a non-empty digit run not followed by a letter or digit:
 /// returns the digits and the index just past them.
 fn digits_ending_word(t: &[u8], from: usize) -> Option<(&[u8], usize)> {
     let start = from + count_blanks(t, from);
-    let len = t
-        .get(start..)?
-        .iter()
-        .take_while(|b| b.is_ascii_digit())
-        .count();
+    let len = t.get(start..)?.iter().take_while(|b| b.is_ascii_digit()).count();
     let end = start + len;
     let ends_word = t.get(end).is_none_or(|b| !b.is_ascii_alphanumeric());
     (len > 0 && ends_word).then(|| (&t[start..end], end))
@@ -133,20 +119,11 @@ mod tests {
         assert_eq!(refs("case TJ5 (family)"), ["TJ5"]);
         assert_eq!(refs("Wuhan, affect by TJ3"), ["TJ3"]);
         assert_eq!(refs("family of TJ14  TJ25"), ["TJ14", "TJ25"]);
-        assert_eq!(
-            refs("closing contact of TJ93,TJ107 living in Baodi"),
-            ["TJ93", "TJ107"]
-        );
+        assert_eq!(refs("closing contact of TJ93,TJ107 living in Baodi"), ["TJ93", "TJ107"]);
         assert_eq!(refs("TJ50's family"), ["TJ50"]);
         assert_eq!(refs("son of TJ75; TJ87"), ["TJ75", "TJ87"]);
-        assert_eq!(
-            refs("duaghtor of TJ100， whife of TJ103"),
-            ["TJ100", "TJ103"]
-        );
-        assert_eq!(
-            refs("close contacts of cases TJ64 / TJ99"),
-            ["TJ64", "TJ99"]
-        );
+        assert_eq!(refs("duaghtor of TJ100， whife of TJ103"), ["TJ100", "TJ103"]);
+        assert_eq!(refs("close contacts of cases TJ64 / TJ99"), ["TJ64", "TJ99"]);
         assert_eq!(refs("Wuhan, TJ14 and JN25"), ["TJ14"]);
         assert_eq!(refs("sister of case 109"), ["TJ109"]);
         assert_eq!(refs("husband of case 119"), ["TJ119"]);

@@ -45,8 +45,7 @@ impl ChainSummary {
         labels: &Labels<K>,
         top_n: usize,
     ) -> Result<Self, ChainError> {
-        if labels.cases.len() != analysis.cases.len()
-            || labels.unobserved.len() != analysis.unobserved_infectees.len()
+        if labels.cases.len() != analysis.cases.len() || labels.unobserved.len() != analysis.unobserved_infectees.len()
         {
             return Err(ChainError::LabelsMismatch {
                 label_cases: labels.cases.len(),
@@ -55,16 +54,11 @@ impl ChainSummary {
                 unobserved: analysis.unobserved_infectees.len(),
             });
         }
-        let named: Vec<(&K, u32)> = analysis
-            .spreaders()
-            .filter_map(|s| Some((labels.get(s.infector)?, s.infectees)))
-            .collect();
+        let named: Vec<(&K, u32)> =
+            analysis.spreaders().filter_map(|s| Some((labels.get(s.infector)?, s.infectees))).collect();
         let top_spreaders = top_by(named, top_n, |&(key, n)| (Reverse(n), key))
             .into_iter()
-            .map(|(key, infectees)| SpreaderSummary {
-                case: key.to_string(),
-                infectees,
-            })
+            .map(|(key, infectees)| SpreaderSummary { case: key.to_string(), infectees })
             .collect();
         Ok(Self {
             cases: analysis.cases.len(),

@@ -2,26 +2,17 @@
 //! activity, errors, and a chain a million cases deep.
 
 use firebreak_chains::{
-    Case, CaseIdx, Certainty, ChainError, ChainInput, Link, LinkStatus, Node, Params, Problem,
-    analyze,
+    Case, CaseIdx, Certainty, ChainError, ChainInput, Link, LinkStatus, Node, Params, Problem, analyze,
 };
 
 const C: Certainty = Certainty::Confirmed;
 
 fn link(from: CaseIdx, to: CaseIdx) -> Link {
-    Link {
-        infector: Node::Case(from),
-        infectee: to,
-        certainty: C,
-    }
+    Link { infector: Node::Case(from), infectee: to, certainty: C }
 }
 
 fn unobserved(from: u32, to: CaseIdx) -> Link {
-    Link {
-        infector: Node::Unobserved(from),
-        infectee: to,
-        certainty: C,
-    }
+    Link { infector: Node::Unobserved(from), infectee: to, certainty: C }
 }
 
 fn input(n: usize, links: Vec<Link>) -> ChainInput {
@@ -33,11 +24,7 @@ fn input(n: usize, links: Vec<Link>) -> ChainInput {
         })
         .max()
         .unwrap_or(0);
-    ChainInput {
-        cases: vec![Case::default(); n],
-        unobserved,
-        links,
-    }
+    ChainInput { cases: vec![Case::default(); n], unobserved, links }
 }
 
 fn params() -> Params {
@@ -47,17 +34,7 @@ fn params() -> Params {
 #[test]
 fn generations_and_index_cases() {
     // 0 -> 1 -> 2 -> 3, 0 -> 4, and 5 -> 3 (a second infector), 6 alone, 7 -> 8.
-    let inp = input(
-        9,
-        vec![
-            link(0, 1),
-            link(1, 2),
-            link(2, 3),
-            link(0, 4),
-            link(5, 3),
-            link(7, 8),
-        ],
-    );
+    let inp = input(9, vec![link(0, 1), link(1, 2), link(2, 3), link(0, 4), link(5, 3), link(7, 8)]);
     let a = analyze(&inp, &params()).expect("analyze");
     assert_eq!(a.chains.len(), 2);
     let big = &a.chains[0];
@@ -68,41 +45,18 @@ fn generations_and_index_cases() {
     assert_eq!(a.chain_members(1), [7, 8]);
     assert_eq!(a.chain_members(9), [] as [u32; 0]);
     let gens: Vec<Option<u32>> = a.cases.iter().map(|c| c.generation).collect();
-    assert_eq!(
-        gens,
-        [
-            Some(0),
-            Some(1),
-            Some(2),
-            Some(3),
-            Some(1),
-            Some(0),
-            None,
-            Some(0),
-            Some(1)
-        ]
-    );
+    assert_eq!(gens, [Some(0), Some(1), Some(2), Some(3), Some(1), Some(0), None, Some(0), Some(1)]);
     assert_eq!(a.cases[6].chain, None);
     assert_eq!(a.cases[8].chain, Some(1));
     assert_eq!(a.cases[3].infectors, 2);
-    assert_eq!(
-        a.problems,
-        [Problem::SeveralInfectors {
-            case: 3,
-            infectors: 2
-        }]
-    );
+    assert_eq!(a.problems, [Problem::SeveralInfectors { case: 3, infectors: 2 }]);
     assert_eq!(a.largest_chain(), 6);
 }
 
 #[test]
 fn longest_path_generation_with_shortcut() {
     // 0 -> 1 -> 2 and the shortcut 0 -> 2: generation of 2 is the longest path, 2.
-    let a = analyze(
-        &input(3, vec![link(0, 1), link(1, 2), link(0, 2)]),
-        &params(),
-    )
-    .expect("analyze");
+    let a = analyze(&input(3, vec![link(0, 1), link(1, 2), link(0, 2)]), &params()).expect("analyze");
     assert_eq!(a.cases[2].generation, Some(2));
     assert_eq!(a.chains[0].links, 3);
 }
@@ -110,35 +64,10 @@ fn longest_path_generation_with_shortcut() {
 #[test]
 fn cycles_are_reported_and_terminate() {
     // 0 -> 1 -> 2 -> 0 is a cycle, fed by 3 and feeding 4; 5 <-> 6 a pure cycle.
-    let inp = input(
-        7,
-        vec![
-            link(0, 1),
-            link(1, 2),
-            link(2, 0),
-            link(3, 0),
-            link(2, 4),
-            link(5, 6),
-            link(6, 5),
-        ],
-    );
+    let inp = input(7, vec![link(0, 1), link(1, 2), link(2, 0), link(3, 0), link(2, 4), link(5, 6), link(6, 5)]);
     let a = analyze(&inp, &params()).expect("analyze");
-    let cycles: Vec<&Problem> = a
-        .problems
-        .iter()
-        .filter(|p| matches!(p, Problem::Cycle { .. }))
-        .collect();
-    assert_eq!(
-        cycles,
-        [
-            &Problem::Cycle {
-                members: vec![0, 1, 2]
-            },
-            &Problem::Cycle {
-                members: vec![5, 6]
-            }
-        ]
-    );
+    let cycles: Vec<&Problem> = a.problems.iter().filter(|p| matches!(p, Problem::Cycle { .. })).collect();
+    assert_eq!(cycles, [&Problem::Cycle { members: vec![0, 1, 2] }, &Problem::Cycle { members: vec![5, 6] }]);
     assert_eq!(a.cases[3].generation, Some(0));
     for v in 0..3 {
         assert_eq!(a.cases[v].generation, Some(1), "cycle member {v}");
@@ -164,16 +93,10 @@ fn self_links_and_duplicates() {
     assert_eq!(a.links[3].status, LinkStatus::Duplicate { kept: 2 });
     assert_eq!(a.links[0].status, LinkStatus::SelfLink);
     assert_eq!(a.links[4].status, LinkStatus::SelfLink);
-    assert_eq!(
-        (a.counts.resolved, a.counts.self_links, a.counts.duplicates),
-        (1, 2, 2)
-    );
+    assert_eq!((a.counts.resolved, a.counts.self_links, a.counts.duplicates), (1, 2, 2));
     assert!(a.problems.contains(&Problem::SelfLink { link: 0, case: 0 }));
     assert!(a.problems.contains(&Problem::SelfLink { link: 4, case: 2 }));
-    assert!(
-        a.problems
-            .contains(&Problem::DuplicateLink { link: 1, kept: 2 })
-    );
+    assert!(a.problems.contains(&Problem::DuplicateLink { link: 1, kept: 2 }));
     assert_eq!(a.cases[0].infectees, 1);
     assert_eq!(a.cases[0].infectors, 0);
     // Case 2 links only to itself: no chain.
@@ -184,16 +107,7 @@ fn self_links_and_duplicates() {
 #[test]
 fn unobserved_infectors_are_kept() {
     // Unobserved 0 infected cases 0 and 1; unobserved 1 infected 2, which infected 3.
-    let inp = input(
-        4,
-        vec![
-            unobserved(0, 0),
-            unobserved(0, 1),
-            unobserved(1, 2),
-            link(2, 3),
-            unobserved(0, 1),
-        ],
-    );
+    let inp = input(4, vec![unobserved(0, 0), unobserved(0, 1), unobserved(1, 2), link(2, 3), unobserved(0, 1)]);
     let a = analyze(&inp, &params()).expect("analyze");
     assert_eq!(a.counts.unobserved, 3);
     assert_eq!(a.counts.duplicates, 1);
@@ -205,14 +119,8 @@ fn unobserved_infectors_are_kept() {
     assert_eq!(
         a.top_spreaders(2),
         [
-            firebreak_chains::Spreader {
-                infector: Node::Unobserved(0),
-                infectees: 2
-            },
-            firebreak_chains::Spreader {
-                infector: Node::Case(2),
-                infectees: 1
-            },
+            firebreak_chains::Spreader { infector: Node::Unobserved(0), infectees: 2 },
+            firebreak_chains::Spreader { infector: Node::Case(2), infectees: 1 },
         ]
     );
     assert_eq!(a.top_spreaders(0), []);
@@ -225,66 +133,38 @@ fn serial_intervals_and_activity() {
     inp.cases[1].onset = Some(14);
     inp.cases[2].onset = Some(12);
     inp.cases[2].report = Some(20);
-    let p = Params {
-        active_days: 5,
-        ..Params::new(25)
-    };
+    let p = Params { active_days: 5, ..Params::new(25) };
     let a = analyze(&inp, &p).expect("analyze");
     assert_eq!(a.links[0].serial_interval, Some(4));
     assert_eq!(a.links[1].serial_interval, Some(-2));
     assert_eq!(a.links[2].serial_interval, None);
     let c = &a.chains[0];
-    assert_eq!(
-        (c.first_onset, c.last_onset, c.last_activity),
-        (Some(10), Some(14), Some(20))
-    );
+    assert_eq!((c.first_onset, c.last_onset, c.last_activity), (Some(10), Some(14), Some(20)));
     assert!(c.active, "report on day 20 is within 5 days of day 25");
     let later = analyze(&inp, &Params { as_of: 26, ..p }).expect("analyze");
     assert!(!later.chains[0].active);
     let earlier = analyze(&inp, &Params { as_of: 19, ..p }).expect("analyze");
-    assert!(
-        earlier.chains[0].active,
-        "onset on day 14 is within 5 days of day 19"
-    );
+    assert!(earlier.chains[0].active, "onset on day 14 is within 5 days of day 19");
     let before = analyze(&inp, &Params { as_of: 9, ..p }).expect("analyze");
     assert!(!before.chains[0].active, "dates after as_of do not count");
 }
 
 #[test]
 fn certainty_threshold_and_chain_spreaders() {
-    let mut links = vec![
-        link(0, 1),
-        link(0, 2),
-        link(0, 3),
-        link(1, 4),
-        link(1, 5),
-        link(2, 6),
-    ];
+    let mut links = vec![link(0, 1), link(0, 2), link(0, 3), link(1, 4), link(1, 5), link(2, 6)];
     links[5].certainty = Certainty::Possible;
-    let p = Params {
-        min_certainty: Certainty::Probable,
-        chain_spreaders: 2,
-        ..params()
-    };
+    let p = Params { min_certainty: Certainty::Probable, chain_spreaders: 2, ..params() };
     let a = analyze(&input(7, links), &p).expect("analyze");
     assert_eq!(a.links[5].status, LinkStatus::Excluded);
     assert_eq!(a.counts.excluded, 1);
     assert_eq!(a.chains[0].size, 6);
-    let top: Vec<(Node, u32)> = a.chains[0]
-        .top_spreaders
-        .iter()
-        .map(|s| (s.infector, s.infectees))
-        .collect();
+    let top: Vec<(Node, u32)> = a.chains[0].top_spreaders.iter().map(|s| (s.infector, s.infectees)).collect();
     assert_eq!(top, [(Node::Case(0), 3), (Node::Case(1), 2)]);
 }
 
 #[test]
 fn chain_ids_largest_first_ties_by_smallest_case() {
-    let a = analyze(
-        &input(7, vec![link(5, 6), link(3, 4), link(0, 2), link(2, 1)]),
-        &params(),
-    )
-    .expect("analyze");
+    let a = analyze(&input(7, vec![link(5, 6), link(3, 4), link(0, 2), link(2, 1)]), &params()).expect("analyze");
     let firsts: Vec<u32> = a.chains.iter().map(|c| a.chain_members(c.id)[0]).collect();
     assert_eq!(firsts, [0, 3, 5]);
 }
@@ -292,31 +172,15 @@ fn chain_ids_largest_first_ties_by_smallest_case() {
 #[test]
 fn malformed_input_is_an_error() {
     let bad = input(2, vec![link(0, 2)]);
-    assert_eq!(
-        analyze(&bad, &params()),
-        Err(ChainError::InfecteeOutOfRange {
-            link: 0,
-            index: 2,
-            cases: 2
-        })
-    );
+    assert_eq!(analyze(&bad, &params()), Err(ChainError::InfecteeOutOfRange { link: 0, index: 2, cases: 2 }));
     let bad = input(2, vec![link(3, 1)]);
-    assert!(matches!(
-        analyze(&bad, &params()),
-        Err(ChainError::InfectorOutOfRange { link: 0, .. })
-    ));
+    assert!(matches!(analyze(&bad, &params()), Err(ChainError::InfectorOutOfRange { link: 0, .. })));
     let mut bad = input(2, vec![unobserved(0, 1)]);
     bad.unobserved = 0;
     assert!(analyze(&bad, &params()).is_err());
-    let p = Params {
-        active_days: -1,
-        ..params()
-    };
+    let p = Params { active_days: -1, ..params() };
     let err = analyze(&input(1, vec![]), &p).expect_err("negative window");
-    assert_eq!(
-        err.to_string(),
-        "active_days is -1; it must be 0 days or more"
-    );
+    assert_eq!(err.to_string(), "active_days is -1; it must be 0 days or more");
     let empty = analyze(&input(0, vec![]), &params()).expect("empty is fine");
     assert_eq!(empty.largest_chain(), 0);
 }

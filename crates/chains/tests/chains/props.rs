@@ -7,24 +7,14 @@ use proptest::prelude::*;
 /// duplicates included by chance).
 fn graphs() -> impl Strategy<Value = ChainInput> {
     (1usize..40, 0u32..4).prop_flat_map(|(n, unobserved)| {
-        let node = (0..n as u32 + unobserved).prop_map(move |k| {
-            if (k as usize) < n {
-                Node::Case(k)
-            } else {
-                Node::Unobserved(k - n as u32)
-            }
+        let node = (0..n as u32 + unobserved)
+            .prop_map(move |k| if (k as usize) < n { Node::Case(k) } else { Node::Unobserved(k - n as u32) });
+        let certainty = prop_oneof![Just(Certainty::Possible), Just(Certainty::Probable), Just(Certainty::Confirmed)];
+        let link = (node, 0..n as u32, certainty).prop_map(|(infector, infectee, certainty)| Link {
+            infector,
+            infectee,
+            certainty,
         });
-        let certainty = prop_oneof![
-            Just(Certainty::Possible),
-            Just(Certainty::Probable),
-            Just(Certainty::Confirmed)
-        ];
-        let link =
-            (node, 0..n as u32, certainty).prop_map(|(infector, infectee, certainty)| Link {
-                infector,
-                infectee,
-                certainty,
-            });
         proptest::collection::vec(link, 0..80).prop_map(move |links| ChainInput {
             cases: vec![Case::default(); n],
             unobserved,

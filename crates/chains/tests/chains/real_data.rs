@@ -7,15 +7,12 @@ use std::path::PathBuf;
 use firebreak_chains::dates::{days_from_civil, parse_date};
 use firebreak_chains::refs::{CaseRefPattern, extract_case_refs};
 use firebreak_chains::{
-    Case, Certainty, ChainAnalysis, ChainInputBuilder, ChainSummary, LinkStatus, Node, Params,
-    Problem, analyze,
+    Case, Certainty, ChainAnalysis, ChainInputBuilder, ChainSummary, LinkStatus, Node, Params, Problem, analyze,
 };
 
 /// `../../../shared/data/tracing/<rel>` from this crate, if it exists.
 fn data_file(rel: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/tracing")
-        .join(rel);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/tracing").join(rel);
     if path.is_file() {
         Some(path)
     } else {
@@ -27,21 +24,13 @@ fn data_file(rel: &str) -> Option<PathBuf> {
 /// All rows of a CSV file as maps from (trimmed, BOM-stripped) header to cell.
 fn read_rows(path: &PathBuf) -> Vec<HashMap<String, String>> {
     let mut reader = csv::Reader::from_path(path).expect("open csv");
-    let headers: Vec<String> = reader
-        .headers()
-        .expect("headers")
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
-        .collect();
+    let headers: Vec<String> =
+        reader.headers().expect("headers").iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_owned()).collect();
     reader
         .records()
         .map(|r| {
             let r = r.expect("csv record");
-            headers
-                .iter()
-                .cloned()
-                .zip(r.iter().map(str::to_owned))
-                .collect()
+            headers.iter().cloned().zip(r.iter().map(str::to_owned)).collect()
         })
         .collect()
 }
@@ -77,22 +66,14 @@ fn ds4c_korea() {
     let rows = read_rows(&path);
     let mut b = ChainInputBuilder::<String>::with_capacity(rows.len(), rows.len());
     for (line, row) in rows.iter().enumerate() {
-        let case = Case {
-            onset: date(row, "symptom_onset_date", line + 2),
-            report: date(row, "confirmed_date", line + 2),
-        };
-        b.add_case(cell(row, "patient_id").trim().to_owned(), case)
-            .expect("unique patient_id");
+        let case =
+            Case { onset: date(row, "symptom_onset_date", line + 2), report: date(row, "confirmed_date", line + 2) };
+        b.add_case(cell(row, "patient_id").trim().to_owned(), case).expect("unique patient_id");
     }
     for row in &rows {
         let infector = cell(row, "infected_by").trim();
         if !infector.is_empty() {
-            b.add_link(
-                infector,
-                cell(row, "patient_id").trim(),
-                Certainty::Confirmed,
-            )
-            .expect("infectee is a patient");
+            b.add_link(infector, cell(row, "patient_id").trim(), Certainty::Confirmed).expect("infectee is a patient");
         }
     }
     let (input, labels) = b.build();
@@ -129,10 +110,9 @@ fn ds4c_korea() {
         .problems
         .iter()
         .filter_map(|p| match p {
-            Problem::Cycle { members } if members.len() == 2 => Some([
-                labels.cases[members[0] as usize].as_str(),
-                labels.cases[members[1] as usize].as_str(),
-            ]),
+            Problem::Cycle { members } if members.len() == 2 => {
+                Some([labels.cases[members[0] as usize].as_str(), labels.cases[members[1] as usize].as_str()])
+            }
             _ => None,
         })
         .collect();
@@ -140,20 +120,15 @@ fn ds4c_korea() {
     assert_eq!(analysis.problems.len(), 9);
     assert!(cycles.contains(&["4100000006", "4100000007"]));
     assert_eq!(analysis.counts.duplicates, 0);
-    let spreader = labels
-        .cases
-        .iter()
-        .position(|id| id == "2000000205")
-        .expect("present") as u32;
+    let spreader = labels.cases.iter().position(|id| id == "2000000205").expect("present") as u32;
     assert_eq!(analysis.infectees(Node::Case(spreader)), 51);
 }
 
 #[test]
 fn ebola_sim() {
-    let (Some(linelist), Some(contacts)) = (
-        data_file("ebola_sim/ebola_sim__linelist.csv"),
-        data_file("ebola_sim/ebola_sim__contacts.csv"),
-    ) else {
+    let (Some(linelist), Some(contacts)) =
+        (data_file("ebola_sim/ebola_sim__linelist.csv"), data_file("ebola_sim/ebola_sim__contacts.csv"))
+    else {
         return;
     };
     let cases = read_rows(&linelist);
@@ -165,17 +140,11 @@ fn ebola_sim() {
             onset: date(row, "date_of_onset", line + 2),
             report: date(row, "date_of_hospitalisation", line + 2),
         };
-        b.add_case(cell(row, "case_id").to_owned(), case)
-            .expect("unique case_id");
+        b.add_case(cell(row, "case_id").to_owned(), case).expect("unique case_id");
         sim_generation.push(cell(row, "generation").parse::<u32>().expect("generation"));
     }
     for row in &links {
-        b.add_link(
-            cell(row, "infector"),
-            cell(row, "case_id"),
-            Certainty::Confirmed,
-        )
-        .expect("infectee in line list");
+        b.add_link(cell(row, "infector"), cell(row, "case_id"), Certainty::Confirmed).expect("infectee in line list");
     }
     let (input, labels) = b.build();
     let analysis = analyze(&input, &Params::new(day(2015, 4, 30))).expect("analyze");
@@ -183,10 +152,7 @@ fn ebola_sim() {
     print_summary("ebola_sim", &analysis, &summary);
     let si: Vec<i32> = analysis.serial_intervals().collect();
     let mean_si = f64::from(si.iter().sum::<i32>()) / si.len() as f64;
-    eprintln!(
-        "ebola_sim: {} serial intervals, mean {mean_si:.2} d",
-        si.len()
-    );
+    eprintln!("ebola_sim: {} serial intervals, mean {mean_si:.2} d", si.len());
 
     assert_eq!(summary.cases, 5_888);
     assert_eq!(input.links.len(), 3_800);
@@ -195,14 +161,7 @@ fn ebola_sim() {
     assert_eq!(labels.unobserved.len(), 1_159);
     assert_eq!(summary.chains, 996);
     assert_eq!(summary.largest_chain, 12);
-    assert_eq!(
-        analysis
-            .chains
-            .iter()
-            .map(|c| c.size as usize)
-            .sum::<usize>(),
-        3_157
-    );
+    assert_eq!(analysis.chains.iter().map(|c| c.size as usize).sum::<usize>(), 3_157);
     assert_eq!(summary.top_spreaders[0].case, "916d0a");
     assert_eq!(summary.top_spreaders[0].infectees, 6);
     assert!(analysis.problems.is_empty(), "{:?}", analysis.problems);
@@ -216,10 +175,7 @@ fn ebola_sim() {
     for (l, report) in input.links.iter().zip(&analysis.links) {
         if let (LinkStatus::Resolved, Node::Case(from)) = (report.status, l.infector) {
             let (from, to) = (from as usize, l.infectee as usize);
-            assert_eq!(
-                analysis.cases[to].generation,
-                analysis.cases[from].generation.map(|g| g + 1)
-            );
+            assert_eq!(analysis.cases[to].generation, analysis.cases[from].generation.map(|g| g + 1));
             let step = i64::from(sim_generation[to]) - i64::from(sim_generation[from]);
             *sim_steps.entry(step).or_default() += 1;
         }
@@ -238,12 +194,8 @@ fn tianjin_free_text_sources() {
     let rows = read_rows(&path);
     let mut b = ChainInputBuilder::<String>::new();
     for (line, row) in rows.iter().enumerate() {
-        let case = Case {
-            onset: date(row, "symptom_onset", line + 2),
-            report: date(row, "confirm_date", line + 2),
-        };
-        b.add_case(cell(row, "case_id").trim().to_owned(), case)
-            .expect("unique case_id");
+        let case = Case { onset: date(row, "symptom_onset", line + 2), report: date(row, "confirm_date", line + 2) };
+        b.add_case(cell(row, "case_id").trim().to_owned(), case).expect("unique case_id");
     }
     let pattern = CaseRefPattern::new("TJ");
     let strict = CaseRefPattern::new("TJ").with_bare_after_case_word(false);
@@ -252,12 +204,8 @@ fn tianjin_free_text_sources() {
         let text = cell(row, "Infection_source");
         strict_refs += extract_case_refs(text, &strict).len();
         for infector in extract_case_refs(text, &pattern) {
-            b.add_link(
-                infector.as_str(),
-                cell(row, "case_id").trim(),
-                Certainty::Possible,
-            )
-            .expect("infectee is a case");
+            b.add_link(infector.as_str(), cell(row, "case_id").trim(), Certainty::Possible)
+                .expect("infectee is a case");
         }
     }
     let (input, labels) = b.build();
@@ -267,33 +215,20 @@ fn tianjin_free_text_sources() {
 
     assert_eq!(summary.cases, 135);
     assert_eq!(input.links.len(), 94);
-    assert_eq!(
-        strict_refs, 91,
-        "3 links come from `case 109`, `case 119`, `case 110`"
-    );
+    assert_eq!(strict_refs, 91, "3 links come from `case 109`, `case 119`, `case 110`");
     assert_eq!(summary.links_resolved, 94);
     assert_eq!(summary.links_unobserved, 0);
     assert_eq!(summary.chains, 24);
     assert_eq!(summary.largest_chain, 10);
     assert_eq!(summary.top_spreaders[0].case, "TJ93");
     assert_eq!(summary.top_spreaders[0].infectees, 6);
-    assert!(
-        analysis
-            .links
-            .iter()
-            .all(|l| l.status == LinkStatus::Resolved)
-    );
+    assert!(analysis.links.iter().all(|l| l.status == LinkStatus::Resolved));
     // Relatives name each other: two mutual mentions become cycles, reported, not fatal.
     let cycles: Vec<Vec<&str>> = analysis
         .problems
         .iter()
         .filter_map(|p| match p {
-            Problem::Cycle { members } => Some(
-                members
-                    .iter()
-                    .map(|&m| labels.cases[m as usize].as_str())
-                    .collect(),
-            ),
+            Problem::Cycle { members } => Some(members.iter().map(|&m| labels.cases[m as usize].as_str()).collect()),
             _ => None,
         })
         .collect();
