@@ -46,6 +46,7 @@ pub struct AppState {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "firebreak API", description = "Command platform for a city's emergency headquarters. Authenticate with POST /api/v1/auth/login, then send Authorization: Bearer TOKEN. Errors are RFC 9457 problem details. Identity and phone numbers are masked; POST /api/v1/people/{id}/unmask (with a reason, audited) shows them to roles that may."),
+    servers((url = "/api/v1", description = "this server")),
     tags((name = "auth"), (name = "jurisdictions"), (name = "people"), (name = "users"), (name = "audit"), (name = "health"))
 )]
 struct ApiDoc;
