@@ -68,8 +68,10 @@ async fn do_login(
             false
         }
     };
-    let actor =
-        Actor { user_id: user.as_ref().map(|u| u.id), username: username.chars().take(60).collect(), ip: ip.clone() };
+    // A failed login by an unknown name is recorded without the typed text: people type their
+    // password into the username field.
+    let logged_name = if user.is_some() { username.chars().take(60).collect() } else { "(unknown user)".to_string() };
+    let actor = Actor { user_id: user.as_ref().map(|u| u.id), username: logged_name, ip: ip.clone() };
     match (ok, user) {
         (true, Some(u)) => {
             st.throttle.succeed(&keys);

@@ -319,7 +319,17 @@ pub async fn update(
             message: "this record was changed by someone else meanwhile; reload it".into(),
         });
     }
-    let jcode = jurisdiction_in_scope(db, scope, &p.jurisdiction).await?;
+    let jcode = match jurisdiction_in_scope(db, scope, &p.jurisdiction).await {
+        Err(StoreError::Forbidden(m)) => {
+            let ev = AuditEvent::new(actor, "denied", "person")
+                .id(id)
+                .jurisdiction(&p.jurisdiction)
+                .detail(serde_json::json!({"op": "update", "reason": m}));
+            audit::record(db, ev).await?;
+            return Err(StoreError::Forbidden(m));
+        }
+        r => r?,
+    };
     let mut changed: Vec<&str> = Vec::new();
     if old.name != p.name {
         changed.push("name");

@@ -109,7 +109,8 @@ async fn security_headers(req: Request, next: Next) -> Response {
     {
         let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
         let origin_host = origin.split("://").nth(1).unwrap_or("");
-        if origin != "null" && origin_host != host {
+        // An opaque origin ("null": sandboxed frames, data: URLs) is refused too.
+        if origin == "null" || origin_host != host {
             return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
         }
     }
