@@ -612,6 +612,8 @@ fn page_labels(page: &PageCtx) -> String {
         "an_per_day",
         "an_unbounded",
         "an_window_end",
+        "an_fit_window",
+        "an_dispersion",
     ];
     let m: serde_json::Map<String, serde_json::Value> =
         keys.iter().map(|k| ((*k).to_string(), serde_json::Value::from(page.t(k)))).collect();

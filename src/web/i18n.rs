@@ -215,4 +215,6 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("an_per_day", "/天", "/day"),
     ("an_unbounded", "区间无界", "unbounded"),
     ("an_window_end", "窗口末日", "Window end"),
+    ("an_fit_window", "拟合区间", "Fit window"),
+    ("an_dispersion", "离散度 (χ²/自由度)", "Dispersion (χ²/df)"),
 ];

@@ -105,7 +105,7 @@
         },
       },
       legend: { data: [L.an_rt_mean, L.an_rt_band, L.an_insufficient], top: 0 },
-      grid: { left: 50, right: 20, top: 36, bottom: 60 },
+      grid: { left: 50, right: 44, top: 36, bottom: 60 },
       dataZoom: [{ type: "slider", height: 18, bottom: 8 }, { type: "inside" }],
       xAxis: { type: "category", data: x, boundaryGap: false },
       yAxis: { type: "value", name: "R_t", min: 0 },
@@ -153,7 +153,7 @@
       dl.append(dt, dd);
     };
     if (!g) { add("", L.an_no_data); return; }
-    add(L.an_window_end, g.from + " – " + g.to + " (" + g.days + " " + L.an_days + ", " + g.cases + ")");
+    add(L.an_fit_window, g.from + " – " + g.to + " (" + g.days + " " + L.an_days + ", " + g.cases + ")");
     if (g.r === null) {
       add(L.an_growth_rate, L.an_no_fit + ": " + (g.note || ""));
       setText("an-doubling", "–");
@@ -164,7 +164,7 @@
     const td = g.doubling_time === null ? null : Math.abs(g.doubling_time);
     const ci = g.doubling_time_ci ? g.doubling_time_ci.map(Math.abs).sort((a, b) => a - b) : null;
     add(halving ? L.an_halving : L.an_doubling, fmt(td, 1) + " (95%: " + (ci ? fmt(ci[0], 1) + " – " + fmt(ci[1], 1) : L.an_unbounded) + ")");
-    if (g.dispersion !== null) add("dispersion", fmt(g.dispersion, 2));
+    if (g.dispersion !== null) add(L.an_dispersion, fmt(g.dispersion, 2));
     setText("an-doubling", fmt(td, 1));
     setText("an-doubling-lbl", halving ? L.an_halving : L.an_doubling);
   }).catch((e) => setText("an-growth", e.message));
