@@ -6,6 +6,7 @@
 //! [`audit`]; [`web`] assembles the server.
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod db;

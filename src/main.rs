@@ -4,6 +4,7 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use firebreak::analytics;
 use firebreak::audit::{self, Actor};
 use firebreak::auth::{self, NewUser};
 use firebreak::db::{DatabaseUrl, Db};
@@ -67,6 +68,73 @@ enum Cmd {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Epidemiological analytics from files (no database): R_t, serial interval.
+    #[command(subcommand)]
+    Epi(EpiCmd),
+}
+
+#[derive(Subcommand)]
+enum EpiCmd {
+    /// R_t by Cori et al. (2013), exactly as EpiEstim's estimate_R, printed as CSV
+    /// (t_start,t_end,mean,sd,q025,q05,q25,median,q75,q95,q975; days 1-based as EpiEstim).
+    ///
+    /// The incidence file has a date column (`date` or `dates`, consecutive days) and a count column
+    /// `I` (or `confirmed`), or `local` and `imported`; with --cumulative it is in the china_city_daily
+    /// layout (date, cityCode, cumulative confirmed; downward corrections count 0, see the README).
+    ///
+    /// Example: firebreak epi rt --incidence Flu2009__incidence.csv --si-distr Flu2009__si_distr.csv
+    Rt {
+        /// Incidence CSV (`-` reads standard input).
+        #[arg(long)]
+        incidence: PathBuf,
+        /// Discrete serial-interval distribution: one value per line from day 0 (column `value`).
+        #[arg(long, conflicts_with_all = ["si_mean", "si_sd"])]
+        si_distr: Option<PathBuf>,
+        /// Mean serial interval, days (parametric: EpiEstim's discretised offset gamma).
+        #[arg(long, requires = "si_sd")]
+        si_mean: Option<f64>,
+        /// Standard deviation of the serial interval, days.
+        #[arg(long, requires = "si_mean")]
+        si_sd: Option<f64>,
+        /// Sliding-window width, days.
+        #[arg(long, default_value_t = 7)]
+        window: usize,
+        /// Mean of the gamma prior on R.
+        #[arg(long, default_value_t = 5.0)]
+        prior_mean: f64,
+        /// Standard deviation of the gamma prior on R.
+        #[arg(long, default_value_t = 5.0)]
+        prior_sd: f64,
+        /// The file holds cumulative confirmed counts in the china_city_daily layout.
+        #[arg(long)]
+        cumulative: bool,
+        /// With --cumulative: the cityCode of the rows to use (needed when the file holds several cities).
+        #[arg(long)]
+        city_code: Option<String>,
+    },
+    /// Serial interval from infector -> infectee onset pairs, printed as CSV n,mean,sd,ci_low,ci_high
+    /// (95 % bootstrap interval of the mean, 10,000 replicates, fixed seed).
+    ///
+    /// Example: firebreak epi serial-interval --pairs TableS1_1407TransPairs.csv --preset ali2020 --period 2020-01-09..2020-01-22
+    SerialInterval {
+        /// Pairs CSV (`-` reads standard input).
+        #[arg(long)]
+        pairs: PathBuf,
+        /// Column layout: ali2020 (Ali et al., Science 2020, Table S1).
+        #[arg(long, value_parser = ["ali2020"])]
+        preset: String,
+        /// Keep pairs whose infector's onset lies in FROM..TO (YYYY-MM-DD..YYYY-MM-DD, both included).
+        #[arg(long)]
+        period: Option<firebreak_epi::DateRange>,
+        /// Apply the period to the infectee's onset instead.
+        #[arg(long)]
+        by_infectee: bool,
+        /// Bootstrap replicates (0: no interval).
+        #[arg(long, default_value_t = 10_000)]
+        replicates: usize,
+        #[arg(long, default_value_t = 20_200_101)]
+        seed: u64,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -149,6 +217,35 @@ enum ImportCmd {
         /// The city's name, when the folder has no cities.csv.
         #[arg(long)]
         city_name: Option<String>,
+        /// Import the good rows and list the bad ones instead of refusing the whole file.
+        #[arg(long)]
+        skip_bad_rows: bool,
+        /// Check everything, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Import daily reported counts for a jurisdiction: `--layout daily` (date, confirmed or I,
+    /// optional asymptomatic, local, imported: new cases per day) or `--layout china_city_daily`
+    /// (date, cityCode, cumulative confirmed: turned into daily counts; a fall counts 0 and is
+    /// reported). One transaction; a row for the same jurisdiction and date is replaced.
+    ///
+    /// Example: firebreak import daily-counts data/epi/hengyang_430400.csv --layout china_city_daily --jurisdiction 430400 --source canghailan/Wuhan-2019-nCoV --data-dir ./firebreak-data
+    DailyCounts {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Code of the jurisdiction the counts are for.
+        #[arg(long)]
+        jurisdiction: String,
+        /// daily or china_city_daily.
+        #[arg(long, default_value = "daily")]
+        layout: String,
+        /// china_city_daily: cityCode of the rows to take (default: the jurisdiction code).
+        #[arg(long)]
+        city_code: Option<String>,
+        /// Where the numbers come from (kept with every row).
+        #[arg(long)]
+        source: Option<String>,
         /// Import the good rows and list the bad ones instead of refusing the whole file.
         #[arg(long)]
         skip_bad_rows: bool,
@@ -261,6 +358,53 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Cmd::Import(ImportCmd::DailyCounts {
+            file,
+            db,
+            jurisdiction,
+            layout,
+            city_code,
+            source,
+            skip_bad_rows,
+            dry_run,
+        }) => import_daily_counts(file, db, jurisdiction, layout, city_code, source, skip_bad_rows, dry_run).await,
+        Cmd::Epi(EpiCmd::Rt {
+            incidence,
+            si_distr,
+            si_mean,
+            si_sd,
+            window,
+            prior_mean,
+            prior_sd,
+            cumulative,
+            city_code,
+        }) => {
+            let args = analytics::cli::RtArgs {
+                incidence,
+                si_distr,
+                si_mean,
+                si_sd,
+                window,
+                prior: firebreak_epi::GammaPrior { mean: prior_mean, sd: prior_sd },
+                cumulative,
+                city_code,
+            };
+            let (out, notes) = analytics::cli::rt(&args)?;
+            for n in notes {
+                eprintln!("note: {n}");
+            }
+            print!("{out}");
+            Ok(())
+        }
+        Cmd::Epi(EpiCmd::SerialInterval { pairs, preset: _, period, by_infectee, replicates, seed }) => {
+            let basis = if by_infectee {
+                firebreak_epi::PeriodBasis::InfecteeOnset
+            } else {
+                firebreak_epi::PeriodBasis::InfectorOnset
+            };
+            print!("{}", analytics::cli::serial(&analytics::cli::SiArgs { pairs, period, basis, replicates, seed })?);
+            Ok(())
+        }
         Cmd::Audit(AuditCmd::Verify { db }) => {
             let db = Db::connect(&db.url()?).await?;
             let r = audit::verify(&db).await?;
@@ -277,6 +421,59 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn import_daily_counts(
+    file: PathBuf,
+    db: DbArgs,
+    jurisdiction: String,
+    layout: String,
+    city_code: Option<String>,
+    source: Option<String>,
+    skip_bad_rows: bool,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let layout: analytics::csvin::Layout = layout.parse().map_err(|m: String| anyhow::anyhow!("--layout {m}"))?;
+    let db = Db::connect(&db.url()?).await?;
+    let area = firebreak::jurisdictions::get(&db, &jurisdiction).await?.with_context(|| {
+        format!("--jurisdiction {jurisdiction}: no such jurisdiction (import the admin tree first)")
+    })?;
+    let name = file.display().to_string();
+    let text = analytics::cli::read_input(&file)?;
+    let city = city_code.unwrap_or_else(|| area.code.clone());
+    let parsed = analytics::csvin::parse_daily_counts(&name, &text, layout, Some(&city))?;
+    let source = source.unwrap_or_else(|| name.clone());
+    let r = analytics::import_counts(&db, &Actor::cli(), &area, parsed, &source, skip_bad_rows, dry_run)
+        .await
+        .map_err(|e| match e {
+            analytics::AnalyticsError::BadRows(rows) => anyhow::anyhow!(
+                "{} bad rows, nothing imported (use --skip-bad-rows to import the rest):\n  {}",
+                rows.len(),
+                rows.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
+            ),
+            other => anyhow::anyhow!("{other}"),
+        })?;
+    for n in &r.notes {
+        println!("note: {n}");
+    }
+    for s in &r.skipped {
+        println!("skipped: {s}");
+    }
+    println!(
+        "{} {} days for {} ({}){}: {} new confirmed{}",
+        if dry_run { "dry run: would import" } else { "imported" },
+        r.rows,
+        area.name,
+        area.code,
+        match (r.first, r.last) {
+            (Some(a), Some(b)) => format!(", {a}..{b}"),
+            _ => String::new(),
+        },
+        r.confirmed,
+        if r.replaced > 0 { format!(" ({} days replaced)", r.replaced) } else { String::new() }
+    );
+    Ok(())
 }
 
 fn user_error(e: auth::UserError) -> anyhow::Error {

@@ -77,6 +77,14 @@ impl Role {
     pub fn can_read_audit(self) -> bool {
         matches!(self, Role::Admin | Role::Auditor)
     }
+    /// May read the situation analytics (aggregate counts, R_t, serial interval) of their subtree.
+    pub fn can_read_analytics(self) -> bool {
+        true
+    }
+    /// May import daily reported counts (epidemiologists, the duty desk that receives reports).
+    pub fn can_import_counts(self) -> bool {
+        matches!(self, Role::Admin | Role::Investigator | Role::DutyOfficer)
+    }
 }
 
 /// A stored user (the hash never leaves this module's callers' hands through `Serialize`).
