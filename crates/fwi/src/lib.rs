@@ -31,6 +31,7 @@
 pub mod components;
 mod danger;
 mod error;
+mod fast;
 mod grid;
 mod inputs;
 mod overwinter;
