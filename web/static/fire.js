@@ -70,6 +70,8 @@
         type: "map",
         map: "hengyang_counties",
         roam: true,
+        layoutCenter: ["50%", "50%"],
+        layoutSize: "96%",
         selectedMode: false,
         label: {
           show: true,
