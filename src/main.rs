@@ -380,6 +380,12 @@ async fn fire(cmd: FireCmd) -> anyhow::Result<()> {
             params.validate().map_err(|e| anyhow::anyhow!("--ffmc-constant: {e}"))?;
             let profile = weather::profile_arg(&profile).map_err(anyhow::Error::msg)?;
             let text = read(&path)?;
+            if lat.is_none() && weather::parse(&text, None).is_ok_and(|t| !t.has(weather::Col::Lat)) {
+                eprintln!(
+                    "{}: no lat column: using latitude 46°N (the 1985 tables); give --lat to change",
+                    path.display()
+                );
+            }
             let opts = weather::FwiRun { params, profile, lat: lat.unwrap_or(46.0) };
             match weather::run_fwi(&text, &opts) {
                 Ok(csv) => {
