@@ -58,6 +58,7 @@ pub async fn load(db: &Db, password: &str) -> anyhow::Result<bool> {
     }
     load_people(db, &actor).await?;
     crate::analytics::demo::load(db).await?;
+    crate::fire::demo::load(db).await?;
     db.set_setting("demo_loaded", &crate::db::now().to_rfc3339()).await?;
     Ok(true)
 }

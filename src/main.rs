@@ -71,6 +71,9 @@ enum Cmd {
     /// Epidemiological analytics from files (no database): R_t, serial interval.
     #[command(subcommand)]
     Epi(EpiCmd),
+    /// Forest fire danger: the Fire Weather Index System on a weather file, stations, weather imports.
+    #[command(subcommand)]
+    Fire(FireCmd),
 }
 
 #[derive(Subcommand)]
@@ -256,6 +259,81 @@ enum ImportCmd {
 }
 
 #[derive(Subcommand)]
+enum FireCmd {
+    /// Run the Canadian FWI System over a daily noon weather CSV and print CSV: the input weather
+    /// columns, then FFMC, DMC, DC, ISI, BUI, FWI, DSR and the danger level under --profile.
+    ///
+    /// Layouts: cffdrs' `long;lat;yr;mon;day;temp;rh;ws;prec` (`;` or `,`), the Van Wagner &
+    /// Pickett 1985 table `mth,day,temp,rh,ws,pr,…`, or `date,temp,rh,wind,rain` (°C, %, km/h, mm).
+    /// Each station (station column, else long/lat) is carried day to day in file order. A bad
+    /// cell stops the run naming its line and column.
+    ///
+    /// Example: firebreak fire fwi --weather test_fwi.csv --start 85,6,15 --ffmc-constant 147.27723 --profile effis
+    Fwi {
+        /// Weather CSV file (`-` reads standard input).
+        #[arg(long)]
+        weather: PathBuf,
+        /// Start-up codes FFMC,DMC,DC before the first day.
+        #[arg(long, default_value = "85,6,15")]
+        start: String,
+        /// FFMC constant: 147.27723 means the exact cffdrs value 250·59.5/101; 147.2 as in 1985.
+        #[arg(long, default_value_t = 147.27723)]
+        ffmc_constant: f64,
+        /// Day-length adjustment by latitude band (cffdrs); false: the 46°N tables everywhere.
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        lat_adjust: bool,
+        /// Danger profile: china (5 levels over FWI), effis (6 classes), or PATH.json.
+        #[arg(long, default_value = "china")]
+        profile: String,
+        /// Latitude for a file without a lat column (default 46, the latitude of the 1985 tables).
+        #[arg(long)]
+        lat: Option<f64>,
+    },
+    /// Add a weather station (audited).
+    ///
+    /// Example: firebreak fire add-station --data-dir D --code HY01 --name 衡阳县站 --lat 26.97 --lon 112.37 --jurisdiction 430421
+    AddStation {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        lat: f64,
+        #[arg(long)]
+        lon: f64,
+        #[arg(long)]
+        elevation: Option<f64>,
+        /// Code of the jurisdiction the station stands in.
+        #[arg(long)]
+        jurisdiction: String,
+        /// Start-up codes FFMC,DMC,DC.
+        #[arg(long, default_value = "85,6,15")]
+        start: String,
+        #[arg(long, default_value_t = 147.27723)]
+        ffmc_constant: f64,
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        lat_adjust: bool,
+    },
+    /// Import daily noon observations into a station and recompute its indices from the earliest
+    /// changed day. All rows or none; errors name the line and column. Days must be consecutive.
+    ///
+    /// Example: firebreak fire import-weather data/fire/vwp1985_weather.csv --station HY01 --year 2026 --data-dir D
+    ImportWeather {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Station of every row (when the file has no station column).
+        #[arg(long)]
+        station: Option<String>,
+        /// Year of every row (when the file has month and day but no year).
+        #[arg(long)]
+        year: Option<i32>,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCmd {
     /// Walk the hash chain; exit 1 naming the first bad entry when it is broken.
     ///
@@ -405,6 +483,7 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", analytics::cli::serial(&analytics::cli::SiArgs { pairs, period, basis, replicates, seed })?);
             Ok(())
         }
+        Cmd::Fire(cmd) => fire(cmd).await,
         Cmd::Audit(AuditCmd::Verify { db }) => {
             let db = Db::connect(&db.url()?).await?;
             let r = audit::verify(&db).await?;
@@ -474,6 +553,105 @@ async fn import_daily_counts(
         if r.replaced > 0 { format!(" ({} days replaced)", r.replaced) } else { String::new() }
     );
     Ok(())
+}
+
+async fn fire(cmd: FireCmd) -> anyhow::Result<()> {
+    use firebreak::fire::{self, weather};
+    let read = |p: &Path| -> anyhow::Result<String> {
+        if p.as_os_str() == "-" {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).context("reading standard input")?;
+            Ok(s)
+        } else {
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))
+        }
+    };
+    let everything = firebreak::jurisdictions::Scope { code: String::new(), path: "/".into() };
+    match cmd {
+        FireCmd::Fwi { weather: path, start, ffmc_constant, lat_adjust, profile, lat } => {
+            let params = firebreak_fwi::FwiParams {
+                start: weather::start_arg(&start).map_err(anyhow::Error::msg)?,
+                ffmc_constant: fire::ffmc_constant_from(ffmc_constant),
+                lat_adjust,
+            };
+            params.validate().map_err(|e| anyhow::anyhow!("--ffmc-constant: {e}"))?;
+            let profile = weather::profile_arg(&profile).map_err(anyhow::Error::msg)?;
+            let text = read(&path)?;
+            if lat.is_none() && weather::parse(&text, None).is_ok_and(|t| !t.has(weather::Col::Lat)) {
+                eprintln!(
+                    "{}: no lat column: using latitude 46°N (the 1985 tables); give --lat to change",
+                    path.display()
+                );
+            }
+            let opts = weather::FwiRun { params, profile, lat: lat.unwrap_or(46.0) };
+            match weather::run_fwi(&text, &opts) {
+                Ok(csv) => {
+                    use std::io::Write;
+                    std::io::stdout().lock().write_all(csv.as_bytes()).context("writing the output")?;
+                    Ok(())
+                }
+                Err(errs) => {
+                    for e in &errs {
+                        eprintln!("{}: {e}", path.display());
+                    }
+                    anyhow::bail!("{}: {} bad cell(s); nothing computed", path.display(), errs.len())
+                }
+            }
+        }
+        FireCmd::AddStation { db, code, name, lat, lon, elevation, jurisdiction, start, ffmc_constant, lat_adjust } => {
+            let db = Db::connect(&db.url()?).await?;
+            let s = weather::start_arg(&start).map_err(anyhow::Error::msg)?;
+            let input = fire::StationInput {
+                code,
+                name,
+                lat,
+                lon,
+                elevation,
+                jurisdiction,
+                start: Some([s.ffmc(), s.dmc(), s.dc()]),
+                ffmc_constant: Some(ffmc_constant),
+                lat_adjust: Some(lat_adjust),
+                note: None,
+            };
+            let code = fire::create_station(&db, &everything, &Actor::cli(), &input).await.map_err(store_error)?;
+            println!("station {code} added");
+            Ok(())
+        }
+        FireCmd::ImportWeather { file, db, station, year } => {
+            let text = read(&file)?;
+            let rows = fire::http::csv_rows(&text, station.as_deref(), year)
+                .map_err(|errs| anyhow::anyhow!("{}: nothing imported:\n  {}", file.display(), errs.join("\n  ")))?;
+            let db = Db::connect(&db.url()?).await?;
+            let source =
+                format!("csv:{}", file.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default());
+            let reports = fire::import_observations(&db, &everything, &Actor::cli(), rows, &source)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: nothing imported: {}", file.display(), store_error(e)))?;
+            for r in reports {
+                println!(
+                    "station {}: {} rows ({} new, {} changed, {} unchanged); recomputed {} days{}",
+                    r.station,
+                    r.rows,
+                    r.new,
+                    r.changed,
+                    r.unchanged,
+                    r.recomputed_days,
+                    r.recomputed_from.map(|d| format!(" from {d}")).unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn store_error(e: firebreak::people::StoreError) -> anyhow::Error {
+    use firebreak::people::StoreError;
+    match e {
+        StoreError::Invalid(errs) => {
+            anyhow::anyhow!("{}", errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+        }
+        other => anyhow::anyhow!("{other}"),
+    }
 }
 
 fn user_error(e: auth::UserError) -> anyhow::Error {

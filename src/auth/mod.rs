@@ -85,6 +85,14 @@ impl Role {
     pub fn can_import_counts(self) -> bool {
         matches!(self, Role::Admin | Role::Investigator | Role::DutyOfficer)
     }
+    /// May add weather stations, import observations and assign stations to units (fire data).
+    pub fn can_write_fire(self) -> bool {
+        matches!(self, Role::Admin | Role::Commander | Role::DutyOfficer)
+    }
+    /// May add danger profiles and choose the active one.
+    pub fn can_manage_fire_profiles(self) -> bool {
+        matches!(self, Role::Admin)
+    }
 }
 
 /// A stored user (the hash never leaves this module's callers' hands through `Serialize`).

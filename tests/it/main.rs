@@ -6,5 +6,6 @@ mod analytics;
 mod api;
 mod audit;
 mod cli;
+mod fire;
 mod helpers;
 mod scope;
