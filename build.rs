@@ -41,7 +41,6 @@ fn main() {
     for (name, rel) in VENDOR {
         let p = web.join("node_modules").join(rel);
         assert!(p.exists(), "{} is missing after npm ci", p.display());
-        println!("cargo:rerun-if-changed={}", p.display());
         code.push_str(&format!("    ({name:?}, include_bytes!({:?})),\n", p.display().to_string()));
     }
     code.push_str("];\n");

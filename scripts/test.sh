@@ -13,13 +13,19 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 # 1. Set-up that a fresh machine lacks: Chromium (+ CJK fonts for readable screenshots).
-if [ -z "${SKIP_BROWSER:-}" ] && [ ! -x /usr/bin/chromium ]; then
-  step "installing Debian's chromium and CJK fonts (browser tests)"
+missing=()
+command -v node >/dev/null || missing+=(nodejs npm)
+if [ -z "${SKIP_BROWSER:-}" ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing Debian packages: ${missing[*]}"
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "chromium is missing: run 'sudo apt-get install chromium fonts-noto-cjk' (or SKIP_BROWSER=1)" >&2
+    echo "missing: ${missing[*]}: run 'sudo apt-get install ${missing[*]}' (or SKIP_BROWSER=1 for the browser part)" >&2
     exit 1
   fi
 fi
@@ -30,7 +36,7 @@ cargo test --workspace
 PG_URL="${FIREBREAK_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}"
 if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
   step "integration tests on PostgreSQL ($PG_URL)"
-  FIREBREAK_TEST_PG="$PG_URL" cargo test -p firebreak --test it
+  FIREBREAK_TEST_PG="$PG_URL" cargo test --workspace --test it
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL does not answer on 127.0.0.1:5432; CI needs it" >&2
   exit 1
@@ -40,7 +46,7 @@ fi
 
 if [ -z "${SKIP_BROWSER:-}" ]; then
   step "browser tests (headless Chromium)"
-  cargo build -p firebreak --bin firebreak
+  cargo build --workspace --bins
   (cd tests/browser && npm ci --no-audit --no-fund --silent)
   FIREBREAK_BIN="$PWD/target/debug/firebreak" npm --prefix tests/browser test
 fi

@@ -50,7 +50,7 @@ impl ResidentId {
         if s.chars().count() != 18 {
             return Err(DomainError::new(
                 F,
-                format!("\"{s}\" has {} characters; a resident ID number has 18", s.chars().count()),
+                format!("\"{}\" has {} characters; a resident ID number has 18", clip(&s), s.chars().count()),
             ));
         }
         let bytes = s.as_bytes();
@@ -205,7 +205,7 @@ impl IdDocument {
                 if !(5..=32).contains(&len) || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
                     return Err(DomainError::new(
                         "id_number",
-                        format!("\"{n}\" must be 5 to 32 letters, digits or '-'"),
+                        format!("\"{}\" must be 5 to 32 letters, digits or '-'", clip(&n)),
                     ));
                 }
                 Ok(IdDocument { id_type, number: n, resident: None })
@@ -224,7 +224,7 @@ impl Phone {
         let t: String = s.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         let digits = t.strip_prefix('+').unwrap_or(&t);
         if !(5..=20).contains(&digits.len()) || !digits.chars().all(|c| c.is_ascii_digit()) {
-            return Err(DomainError::new("phone", format!("\"{s}\" is not a phone number (5 to 20 digits)")));
+            return Err(DomainError::new("phone", format!("\"{}\" is not a phone number (5 to 20 digits)", clip(s))));
         }
         Ok(Phone(t))
     }
@@ -299,6 +299,27 @@ impl AdminCode {
 impl fmt::Display for AdminCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// At most 40 characters of `s`, for echoing a bad value in an error message.
+pub fn clip(s: &str) -> String {
+    if s.chars().count() <= 40 { s.to_string() } else { format!("{}…", s.chars().take(40).collect::<String>()) }
+}
+
+/// Refuses control characters (NUL, newlines in a name…) and the invisible formatting
+/// characters that can make text display differently from what is stored (bidirectional
+/// overrides U+202A–U+202E and U+2066–U+2069, marks U+200E/U+200F, zero-width U+200B–U+200D,
+/// U+2060, U+FEFF).
+pub fn check_text(field: &'static str, value: &str) -> Result<(), DomainError> {
+    match value.chars().find(|c| {
+        c.is_control()
+            || matches!(*c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    }) {
+        Some(c) => {
+            Err(DomainError::new(field, format!("contains the invisible or control character U+{:04X}", c as u32)))
+        }
+        None => Ok(()),
     }
 }
 

@@ -148,9 +148,25 @@ struct DbArgs {
     /// Use the SQLite database DIR/firebreak.db (when no --database-url is given).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Key of the audit hash chain (HMAC), kept outside the database (also from
+    /// FIREBREAK_AUDIT_KEY_FILE; default with --data-dir: DIR/audit.key when it exists).
+    #[arg(long, env = "FIREBREAK_AUDIT_KEY_FILE")]
+    audit_key_file: Option<PathBuf>,
 }
 
 impl DbArgs {
+    /// Loads the audit key (if any), then connects and migrates.
+    async fn connect(&self) -> anyhow::Result<Db> {
+        let key_path = self
+            .audit_key_file
+            .clone()
+            .or_else(|| self.data_dir.as_ref().map(|d| d.join("audit.key")).filter(|p| p.exists()));
+        if let Some(path) = key_path {
+            audit::set_key(audit::load_key_file(&path, false)?);
+        }
+        Db::connect(&self.url()?).await
+    }
+
     fn url(&self) -> anyhow::Result<DatabaseUrl> {
         match (&self.database_url, &self.data_dir) {
             (Some(u), _) => Ok(DatabaseUrl(u.clone())),
@@ -367,12 +383,18 @@ async fn main() -> anyhow::Result<()> {
     match cli.cmd {
         Cmd::Demo { port, data_dir } => demo(port, &data_dir).await,
         Cmd::Serve { db, bind, secure_cookies } => {
-            let db = Db::connect(&db.url()?).await?;
+            let db = db.connect().await?;
             let admins = auth::list(&db, None).await?.into_iter().filter(|u| u.role == "admin" && u.active).count();
             if admins == 0 {
                 anyhow::bail!(
                     "no administrator yet: import jurisdictions (firebreak import jurisdictions DIR …) and create one with \
                      firebreak user add --role admin … --password-stdin"
+                );
+            }
+            if !audit::keyed() {
+                tracing::warn!(
+                    "no audit key (--audit-key-file / FIREBREAK_AUDIT_KEY_FILE): the audit chain is unkeyed SHA-256, \
+                     so someone who can write the database could rewrite it consistently"
                 );
             }
             let cfg =
@@ -386,7 +408,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::User(UserCmd::Add { db, username, role, jurisdiction, display_name, password_stdin }) => {
-            let db = Db::connect(&db.url()?).await?;
+            let db = db.connect().await?;
             let (password, generated) = read_password(password_stdin)?;
             let nu =
                 NewUser { username: username.clone(), display_name, role, jurisdiction, password: password.clone() };
@@ -398,7 +420,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::User(UserCmd::Passwd { db, username, password_stdin }) => {
-            let db = Db::connect(&db.url()?).await?;
+            let db = db.connect().await?;
             let u = auth::by_username(&db, &username).await?.with_context(|| format!("no user {username}"))?;
             let (password, generated) = read_password(password_stdin)?;
             auth::set_password(&db, &Actor::cli(), u.id, &password).await.map_err(user_error)?;
@@ -409,7 +431,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::User(UserCmd::List { db }) => {
-            let db = Db::connect(&db.url()?).await?;
+            let db = db.connect().await?;
             println!("{:<20} {:<14} {:<14} {:<8} name", "username", "role", "jurisdiction", "active");
             for u in auth::list(&db, None).await? {
                 println!(
@@ -420,7 +442,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Import(ImportCmd::Jurisdictions { dir, db, city_name, skip_bad_rows, dry_run }) => {
-            let db = Db::connect(&db.url()?).await?;
+            let db = db.connect().await?;
             let (rows, errors) = import::read_dir(&dir, city_name.as_deref())?;
             let r = import::import_rows(&db, &Actor::cli(), rows, errors, skip_bad_rows, dry_run).await?;
             println!(
@@ -485,17 +507,20 @@ async fn main() -> anyhow::Result<()> {
         }
         Cmd::Fire(cmd) => fire(cmd).await,
         Cmd::Audit(AuditCmd::Verify { db }) => {
-            let db = Db::connect(&db.url()?).await?;
+            let db = db.connect().await?;
             let r = audit::verify(&db).await?;
             if r.ok {
-                println!("audit chain intact: {} entries", r.entries);
+                println!(
+                    "audit chain intact: {} entries ({}), append-only triggers in place",
+                    r.entries,
+                    if r.keyed { "HMAC-keyed" } else { "unkeyed: no audit key given" }
+                );
                 Ok(())
             } else {
-                eprintln!(
-                    "audit chain BROKEN at entry {}: {}",
-                    r.first_bad_seq.unwrap_or_default(),
-                    r.problem.unwrap_or_default()
-                );
+                match r.first_bad_seq {
+                    Some(seq) => eprintln!("audit chain BROKEN at entry {seq}: {}", r.problem.unwrap_or_default()),
+                    None => eprintln!("audit log NOT intact: {}", r.problem.unwrap_or_default()),
+                }
                 std::process::exit(1);
             }
         }
@@ -514,7 +539,7 @@ async fn import_daily_counts(
     dry_run: bool,
 ) -> anyhow::Result<()> {
     let layout: analytics::csvin::Layout = layout.parse().map_err(|m: String| anyhow::anyhow!("--layout {m}"))?;
-    let db = Db::connect(&db.url()?).await?;
+    let db = db.connect().await?;
     let area = firebreak::jurisdictions::get(&db, &jurisdiction).await?.with_context(|| {
         format!("--jurisdiction {jurisdiction}: no such jurisdiction (import the admin tree first)")
     })?;
@@ -599,7 +624,7 @@ async fn fire(cmd: FireCmd) -> anyhow::Result<()> {
             }
         }
         FireCmd::AddStation { db, code, name, lat, lon, elevation, jurisdiction, start, ffmc_constant, lat_adjust } => {
-            let db = Db::connect(&db.url()?).await?;
+            let db = db.connect().await?;
             let s = weather::start_arg(&start).map_err(anyhow::Error::msg)?;
             let input = fire::StationInput {
                 code,
@@ -621,7 +646,7 @@ async fn fire(cmd: FireCmd) -> anyhow::Result<()> {
             let text = read(&file)?;
             let rows = fire::http::csv_rows(&text, station.as_deref(), year)
                 .map_err(|errs| anyhow::anyhow!("{}: nothing imported:\n  {}", file.display(), errs.join("\n  ")))?;
-            let db = Db::connect(&db.url()?).await?;
+            let db = db.connect().await?;
             let source =
                 format!("csv:{}", file.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default());
             let reports = fire::import_observations(&db, &everything, &Actor::cli(), rows, &source)
@@ -665,6 +690,7 @@ fn user_error(e: auth::UserError) -> anyhow::Error {
 
 async fn demo(port: u16, data_dir: &Path) -> anyhow::Result<()> {
     let url = sqlite_url(data_dir)?;
+    audit::set_key(audit::load_key_file(&data_dir.join("audit.key"), true)?);
     let db = Db::connect(&url).await?;
     let pw_file = data_dir.join("demo-password.txt");
     let password = match std::fs::read_to_string(&pw_file) {
@@ -690,7 +716,7 @@ async fn demo(port: u16, data_dir: &Path) -> anyhow::Result<()> {
     println!("\nfirebreak demo: http://{bind}/");
     println!("  log in as admin / {password}   (city administrator, 衡阳市)");
     println!(
-        "  other demo accounts, same password: commander, hengshan (衡山县), changning (常宁市), gaozhu (高竹村), auditor"
+        "  other demo accounts, same password: commander, hengshan (衡山县), changning (常宁市), gaozhu (高竹村委会), auditor"
     );
     println!("  API docs: http://{bind}/api/docs/   Ctrl-C stops.\n");
     serve(db, bind, Config { secure_cookies: false, ..Config::default() }).await

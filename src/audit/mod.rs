@@ -2,8 +2,11 @@
 //! change, every export and every unmasking.
 //!
 //! Each entry stores `prev_hash` (the previous entry's hash, or [`GENESIS`]) and
-//! `hash = SHA-256(prev_hash ‖ at ‖ user_id ‖ username ‖ ip ‖ action ‖ entity ‖ entity_id ‖
-//! jurisdiction ‖ detail)`, each field length-prefixed. Editing or deleting an entry breaks the
+//! `hash = HMAC-SHA-256(key, prev_hash ‖ at ‖ user_id ‖ username ‖ ip ‖ action ‖ entity ‖
+//! entity_id ‖ jurisdiction ‖ detail)`, each field length-prefixed (RFC 2104 HMAC). The key lives
+//! outside the database (a file, see [`set_key`]), so someone who can write the database but not
+//! read the key cannot recompute a consistent chain after an edit. Without a key the hash is a
+//! plain SHA-256 (tamper-evident only against edits that do not recompute the chain). Editing or deleting an entry breaks the
 //! chain at that point; [`verify`] walks it and names the first bad entry. The database also
 //! refuses UPDATE and DELETE on the table (triggers), and `prev_hash` is UNIQUE so a fork of the
 //! chain cannot be written.
@@ -15,6 +18,38 @@ use crate::db_run;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+
+static KEY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+
+/// Sets the process-wide audit key (once, at start). Returns `false` when a key was already set.
+pub fn set_key(key: Vec<u8>) -> bool {
+    KEY.set(key).is_ok()
+}
+
+/// Whether entries are keyed (HMAC) in this process.
+pub fn keyed() -> bool {
+    KEY.get().is_some()
+}
+
+/// Reads a key file (hex or raw bytes, at least 16 bytes), or creates one with 32 random bytes
+/// (mode 0600) when `create` is set and it does not exist.
+pub fn load_key_file(path: &std::path::Path, create: bool) -> anyhow::Result<Vec<u8>> {
+    use anyhow::Context;
+    if !path.exists() && create {
+        let key = hex::encode(crate::auth::session::random_token().as_bytes());
+        std::fs::write(path, &key).with_context(|| format!("writing the audit key {}", path.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+        }
+    }
+    let raw = std::fs::read(path).with_context(|| format!("reading the audit key {}", path.display()))?;
+    let text = String::from_utf8_lossy(&raw).trim().to_string();
+    let key = hex::decode(&text).unwrap_or(raw);
+    anyhow::ensure!(key.len() >= 16, "the audit key {} is shorter than 16 bytes", path.display());
+    Ok(key)
+}
 
 /// `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -110,10 +145,10 @@ pub fn entry_hash(
     jurisdiction: Option<&str>,
     detail: &str,
 ) -> String {
-    let mut h = Sha256::new();
+    let mut msg: Vec<u8> = Vec::with_capacity(256 + detail.len());
     let mut field = |s: &str| {
-        h.update((s.len() as u64).to_le_bytes());
-        h.update(s.as_bytes());
+        msg.extend_from_slice(&(s.len() as u64).to_le_bytes());
+        msg.extend_from_slice(s.as_bytes());
     };
     field(prev);
     field(&at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
@@ -125,7 +160,17 @@ pub fn entry_hash(
     field(entity_id.unwrap_or("\u{0}"));
     field(jurisdiction.unwrap_or("\u{0}"));
     field(detail);
-    hex::encode(h.finalize())
+    match KEY.get() {
+        Some(key) => {
+            use hmac::Mac;
+            let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(key) else {
+                return hex::encode(Sha256::digest(&msg));
+            };
+            mac.update(&msg);
+            hex::encode(mac.finalize().into_bytes())
+        }
+        None => hex::encode(Sha256::digest(&msg)),
+    }
 }
 
 /// Appends `$ev` (`&AuditEvent`) to the chain inside the open write transaction `$tx`.
@@ -246,7 +291,12 @@ pub async fn list(db: &Db, f: &AuditFilter) -> Result<(Vec<AuditEntry>, i64), sq
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VerifyReport {
     pub entries: u64,
+    /// The chain is intact and the append-only triggers are in place.
     pub ok: bool,
+    /// The UPDATE/DELETE-refusing triggers exist (their absence means someone removed them).
+    pub triggers_ok: bool,
+    /// The chain was checked with the HMAC key.
+    pub keyed: bool,
     /// The first entry whose stored hash or link does not match, with what is wrong.
     pub first_bad_seq: Option<i64>,
     pub problem: Option<String>,
@@ -298,10 +348,47 @@ pub async fn verify(db: &Db) -> anyhow::Result<VerifyReport> {
         }
         bad
     });
+    let triggers: i64 = match db {
+        Db::Sqlite(p) => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('audit_no_update', 'audit_no_delete')",
+            )
+            .fetch_one(p)
+            .await?
+        }
+        Db::Postgres(p) => {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) * 2 FROM pg_trigger WHERE tgname = 'audit_no_update' AND NOT tgisinternal",
+            )
+            .fetch_one(p)
+            .await?
+        }
+    };
+    let triggers_ok = triggers == 2;
+    let keyed = keyed();
     Ok(match bad {
-        None => VerifyReport { entries: n, ok: true, first_bad_seq: None, problem: None },
+        None if triggers_ok => {
+            VerifyReport { entries: n, ok: true, triggers_ok, keyed, first_bad_seq: None, problem: None }
+        }
+        None => VerifyReport {
+            entries: n,
+            ok: false,
+            triggers_ok,
+            keyed,
+            first_bad_seq: None,
+            problem: Some("the triggers that keep audit_log append-only are missing: someone removed them".into()),
+        },
         Some((seq, problem)) => {
-            VerifyReport { entries: n, ok: false, first_bad_seq: Some(seq), problem: Some(problem) }
+            let hint =
+                if keyed { "" } else { " (if the log was written with an audit key, give it: --audit-key-file)" };
+            VerifyReport {
+                entries: n,
+                ok: false,
+                triggers_ok,
+                keyed,
+                first_bad_seq: Some(seq),
+                problem: Some(format!("{problem}{hint}")),
+            }
         }
     })
 }

@@ -58,6 +58,10 @@ async fn do_login(
     let username = username.trim();
     let keys = vec![format!("u:{username}"), format!("ip:{}", ip.clone().unwrap_or_default())];
     if let Some(wait) = st.throttle.wait(&keys) {
+        let actor = Actor { user_id: None, username: "(throttled)".into(), ip: ip.clone() };
+        let ev =
+            AuditEvent::new(&actor, "login_throttled", "session").detail(serde_json::json!({"retry_after_s": wait}));
+        audit::record(&st.db, ev).await.map_err(|e| LoginFail::Internal(e.into()))?;
         return Err(LoginFail::Throttled(wait));
     }
     let user = super::by_username(&st.db, username).await.map_err(|e| LoginFail::Internal(e.into()))?;

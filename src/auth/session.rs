@@ -214,26 +214,34 @@ impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     }
 }
 
-/// Counts failed logins per username and per address; after [`FREE_FAILURES`] failures within
-/// 15 minutes, each further attempt must wait 2^(n−FREE_FAILURES) seconds (at most 15 minutes).
+/// Counts failed logins per key: a username (`u:NAME`) may fail [`FREE_FAILURES`] times in 15
+/// minutes, an address (`ip:ADDR`) [`FREE_FAILURES_PER_ADDRESS`] times (a whole headquarters may
+/// sit behind one address, so one person's typos must not lock everyone out). Past that, each
+/// further attempt must wait 2^(n−free+1) seconds (at most 15 minutes).
 #[derive(Default)]
 pub struct LoginThrottle {
     failures: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
 pub const FREE_FAILURES: u32 = 5;
+/// Failures allowed from one address before it is slowed down.
+pub const FREE_FAILURES_PER_ADDRESS: u32 = 30;
+
+fn free_for(key: &str) -> u32 {
+    if key.starts_with("ip:") { FREE_FAILURES_PER_ADDRESS } else { FREE_FAILURES }
+}
 
 impl LoginThrottle {
     /// Seconds the caller must still wait, if any.
     pub fn wait(&self, keys: &[String]) -> Option<u64> {
         let map = self.failures.lock().ok()?;
         keys.iter()
-            .filter_map(|k| map.get(k))
-            .filter_map(|(n, last)| {
-                if last.elapsed().as_secs() > 900 || *n < FREE_FAILURES {
+            .filter_map(|k| map.get(k).map(|v| (free_for(k), v)))
+            .filter_map(|(free, (n, last))| {
+                if last.elapsed().as_secs() > 900 || *n < free {
                     return None;
                 }
-                let backoff = 2u64.saturating_pow(n - FREE_FAILURES + 1).min(900);
+                let backoff = 2u64.saturating_pow(n - free + 1).min(900);
                 backoff.checked_sub(last.elapsed().as_secs()).filter(|w| *w > 0)
             })
             .max()

@@ -142,6 +142,12 @@ async fn api_update(
         deny(&st, &user, "update").await?;
         return Err(ApiError::forbidden("your role may not change people"));
     }
+    if u.version.is_none() {
+        return Err(ApiError::invalid(vec![crate::domain::DomainError::new(
+            "version",
+            "is required: send the version you read, so a concurrent change is not overwritten",
+        )]));
+    }
     let valid = u.person.validate(today(&st)).map_err(ApiError::invalid)?;
     super::update(&st.db, &user.scope, &user.actor(), id, u.version, &valid).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -247,7 +253,7 @@ async fn export(
         let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
         w.write_record(&head).map_err(ApiError::internal)?;
         for p in &rows {
-            w.write_record(cells(p)).map_err(ApiError::internal)?;
+            w.write_record(cells(p).iter().map(|c| csv_safe(c).into_owned())).map_err(ApiError::internal)?;
         }
         let bytes = w.into_inner().map_err(ApiError::internal)?;
         return Ok((
@@ -682,4 +688,23 @@ async fn export_csv_page(
     Query(f): Query<PeopleFilter>,
 ) -> Result<Response, ApiError> {
     export(&st, &headers, &user, &f, "csv").await
+}
+
+/// Neutralises spreadsheet formulas in a CSV cell (OWASP "CSV injection"): a cell starting with
+/// `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`, so Excel shows it as text.
+pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{cell}")),
+        _ => std::borrow::Cow::Borrowed(cell),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        assert_eq!(super::csv_safe("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(super::csv_safe("+cmd|calc!A1"), "'+cmd|calc!A1");
+        assert_eq!(super::csv_safe("王芳"), "王芳");
+    }
 }

@@ -8,7 +8,7 @@ pub mod http;
 
 use crate::audit::{self, Actor, AuditEvent};
 use crate::db::{BeginWrite, Db, is_unique_violation, like_escape};
-use crate::domain::{DomainError, IdDocument, IdType, Phone, Sex, check_len, mask_id_number, mask_phone};
+use crate::domain::{DomainError, IdDocument, IdType, Phone, Sex, check_len, check_text, mask_id_number, mask_phone};
 use crate::jurisdictions::{self, Scope};
 use crate::{audit_append, db_run};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -113,7 +113,7 @@ impl PersonInput {
         let name = self.name.trim().to_string();
         if name.is_empty() {
             errs.push(DomainError::new("name", "is required"));
-        } else if let Err(e) = check_len("name", &name, 50) {
+        } else if let Err(e) = check_len("name", &name, 50).and_then(|_| check_text("name", &name)) {
             errs.push(e);
         }
         let mut sex = Sex::parse(&self.sex).map_err(|e| errs.push(e)).unwrap_or(Sex::Unknown);
@@ -160,7 +160,7 @@ impl PersonInput {
         };
         let address = self.address.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
         if let Some(a) = &address
-            && let Err(e) = check_len("address", a, 200)
+            && let Err(e) = check_len("address", a, 200).and_then(|_| check_text("address", a))
         {
             errs.push(e);
         }
@@ -237,6 +237,16 @@ pub async fn create(db: &Db, scope: &Scope, actor: &Actor, p: &ValidPerson) -> R
         tx.commit().await?;
         Ok::<_, sqlx::Error>(id)
     }.await);
+    if let Err(e) = &res
+        && is_unique_violation(e)
+    {
+        // Answering "already registered" tells the caller the number exists, possibly outside
+        // their jurisdiction: the probe is recorded.
+        let ev = AuditEvent::new(actor, "conflict", "person")
+            .jurisdiction(&jcode)
+            .detail(serde_json::json!({"op": "create", "id_number": mask_id_number(&p.doc.number)}));
+        audit::record(db, ev).await?;
+    }
     res.map_err(|e| {
         if is_unique_violation(&e) {
             StoreError::Conflict {
@@ -396,12 +406,24 @@ pub struct PeopleFilter {
     pub per_page: Option<u32>,
 }
 
+impl PeopleFilter {
+    /// The filter as written to the audit log: the search text is masked like an identity number
+    /// when it holds digits (people search by ID number or phone), so the log never holds them.
+    pub fn for_audit(&self) -> serde_json::Value {
+        let q = self
+            .q
+            .as_deref()
+            .map(|q| if q.chars().any(|c| c.is_ascii_digit()) { mask_id_number(q) } else { q.to_string() });
+        serde_json::json!({"jurisdiction": self.jurisdiction, "q": q, "sex": self.sex, "page": self.page, "per_page": self.per_page})
+    }
+}
+
 /// One page of people inside `scope` matching `f`, and the total count. The list read is recorded.
 pub async fn list(db: &Db, scope: &Scope, actor: &Actor, f: &PeopleFilter) -> Result<(Vec<Person>, i64), StoreError> {
     let (rows, total) = query(db, scope, f, false).await?;
     let ev = AuditEvent::new(actor, "list", "person")
         .jurisdiction(f.jurisdiction.clone().unwrap_or_else(|| scope.code.clone()))
-        .detail(serde_json::json!({"filter": f, "rows": rows.len(), "total": total}));
+        .detail(serde_json::json!({"filter": f.for_audit(), "rows": rows.len(), "total": total}));
     audit::record(db, ev).await?;
     Ok((rows, total))
 }
@@ -417,7 +439,7 @@ pub async fn export(
     let (rows, total) = query(db, scope, f, true).await?;
     let ev = AuditEvent::new(actor, "export", "person")
         .jurisdiction(f.jurisdiction.clone().unwrap_or_else(|| scope.code.clone()))
-        .detail(serde_json::json!({"filter": f, "rows": rows.len(), "total": total, "format": format, "masked": true}));
+        .detail(serde_json::json!({"filter": f.for_audit(), "rows": rows.len(), "total": total, "format": format, "masked": true}));
     audit::record(db, ev).await?;
     Ok(rows)
 }

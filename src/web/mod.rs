@@ -115,15 +115,44 @@ async fn security_headers(req: Request, next: Next) -> Response {
         let origin_host = origin.split("://").nth(1).unwrap_or("");
         // An opaque origin ("null": sandboxed frames, data: URLs) is refused too.
         if origin == "null" || origin_host != host {
+            if req.uri().path().starts_with("/api/") {
+                return error::ApiError::forbidden(
+                    "cross-origin request refused (the Origin header does not match the host)",
+                )
+                .into_response();
+            }
             return (StatusCode::FORBIDDEN, "cross-origin request refused").into_response();
         }
     }
     let is_docs = req.uri().path().starts_with("/api/docs");
+    let is_api = req.uri().path().starts_with("/api/") && !is_docs;
+    let is_asset = req.uri().path().starts_with("/assets/");
     let mut res = next.run(req).await;
+    // axum's own rejections (malformed JSON, a bad query string, a wrong method) answer in plain
+    // text: on the API they become RFC 9457 problem details like every other error.
+    if is_api && (res.status().is_client_error() || res.status().is_server_error()) {
+        let plain = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|ct| ct.starts_with("text/plain"));
+        if plain {
+            let status = res.status();
+            let body = axum::body::to_bytes(std::mem::take(res.body_mut()), 64 << 10).await.unwrap_or_default();
+            let detail = String::from_utf8_lossy(&body).trim().to_string();
+            let detail =
+                if detail.is_empty() { status.canonical_reason().unwrap_or("error").to_string() } else { detail };
+            res = error::ApiError::new(status, detail).into_response();
+        }
+    }
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    // Pages and API answers may hold personal data: never cached (exports and unmaskings too).
+    if !is_asset && !is_docs {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if !is_docs {
         h.insert(
             header::CONTENT_SECURITY_POLICY,

@@ -236,3 +236,68 @@ async fn import_jurisdictions_all_or_nothing_and_skip_bad_rows() {
     assert_eq!(units().await, expected as i64 + 1);
     assert!(firebreak::audit::verify(&store.db).await.expect("verify").ok);
 }
+
+/// With an audit key (HMAC), someone who can write the database but not read the key cannot
+/// rewrite the chain consistently: recomputing the hashes without the key is detected.
+#[tokio::test]
+async fn keyed_audit_chain_detects_a_consistent_rewrite_without_the_key() {
+    let store = TestDb::empty().await;
+    let key_dir = tempfile::tempdir().expect("temp dir");
+    let key = key_dir.path().join("audit.key");
+    std::fs::write(&key, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff").expect("key");
+    let key_arg = key.display().to_string();
+    let tree = format!("{}/data/jurisdictions/hengyang_430400", env!("CARGO_MANIFEST_DIR"));
+    let o = firebreak(args(&["import", "jurisdictions", &tree, "--audit-key-file", &key_arg], &store), None).await;
+    assert!(o.status.success(), "{}", out(&o));
+    let add = ["user", "add", "--username", "wang", "--role", "admin", "--jurisdiction", "430400", "--password-stdin"];
+    let mut a: Vec<&str> = add.to_vec();
+    a.extend(["--audit-key-file", &key_arg]);
+    let o = firebreak(args(&a, &store), Some("a-long-enough-password\n".into())).await;
+    assert!(o.status.success(), "{}", out(&o));
+
+    let verify = ["audit", "verify", "--audit-key-file", key_arg.as_str()];
+    let o = firebreak(args(&verify, &store), None).await;
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("HMAC-keyed"), "{}", out(&o));
+    // Without the key the chain does not verify (fails closed).
+    let o = firebreak(args(&["audit", "verify"], &store), None).await;
+    assert!(!o.status.success(), "{}", out(&o));
+
+    // An attacker drops the triggers, rewrites the user-creation entry and recomputes every hash
+    // after it, as unkeyed SHA-256 (they do not have the key).
+    drop_audit_triggers(&store).await;
+    let rows = firebreak::audit::list(&store.db, &firebreak::audit::AuditFilter::default()).await.expect("list").0;
+    let mut rows: Vec<_> = rows.into_iter().rev().collect();
+    let target = rows.iter().position(|e| e.action == "create").expect("a create entry");
+    rows[target].detail = "{}".into();
+    let mut prev = rows[target].prev_hash.clone();
+    for e in rows.iter_mut().skip(target) {
+        e.prev_hash = prev.clone();
+        e.hash = firebreak::audit::entry_hash(
+            &e.prev_hash,
+            e.at,
+            e.user_id,
+            &e.username,
+            e.ip.as_deref(),
+            &e.action,
+            &e.entity,
+            e.entity_id.as_deref(),
+            e.jurisdiction_code.as_deref(),
+            &e.detail,
+        );
+        prev = e.hash.clone();
+        store
+            .exec(&format!(
+                "UPDATE audit_log SET detail = '{}', prev_hash = '{}', hash = '{}' WHERE seq = {}",
+                e.detail.replace('\'', "''"),
+                e.prev_hash,
+                e.hash,
+                e.seq
+            ))
+            .await;
+    }
+    let o = firebreak(args(&verify, &store), None).await;
+    assert!(!o.status.success(), "{}", out(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&format!("BROKEN at entry {}", rows[target].seq)), "{err}");
+}
