@@ -22,11 +22,22 @@ fn main() {
             .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
             .current_dir(&web)
             .status()
-            .unwrap_or_else(|e| panic!("running `npm ci` in {}: {e}. Install Node.js and npm (Debian: apt-get install nodejs npm)", web.display()));
-        assert!(status.success(), "`npm ci` in {} failed: the front-end libraries could not be installed", web.display());
+            .unwrap_or_else(|e| {
+                panic!(
+                    "running `npm ci` in {}: {e}. Install Node.js and npm (Debian: apt-get install nodejs npm)",
+                    web.display()
+                )
+            });
+        assert!(
+            status.success(),
+            "`npm ci` in {} failed: the front-end libraries could not be installed",
+            web.display()
+        );
     }
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
-    let mut code = String::from("/// Front-end files from npm, embedded by build.rs: (name, bytes).\npub static VENDOR: &[(&str, &[u8])] = &[\n");
+    let mut code = String::from(
+        "/// Front-end files from npm, embedded by build.rs: (name, bytes).\npub static VENDOR: &[(&str, &[u8])] = &[\n",
+    );
     for (name, rel) in VENDOR {
         let p = web.join("node_modules").join(rel);
         assert!(p.exists(), "{} is missing after npm ci", p.display());

@@ -25,7 +25,10 @@ async fn serve(Path(path): Path<String>) -> Response {
             Some((n, bytes)) => {
                 let mime = mime_guess::from_path(n).first_or_octet_stream();
                 (
-                    [(header::CONTENT_TYPE, mime.as_ref().to_string()), (header::CACHE_CONTROL, "public, max-age=86400".to_string())],
+                    [
+                        (header::CONTENT_TYPE, mime.as_ref().to_string()),
+                        (header::CACHE_CONTROL, "public, max-age=86400".to_string()),
+                    ],
                     *bytes,
                 )
                     .into_response()

@@ -1,0 +1,2 @@
+//! The integration test binary: one module per domain.
+mod tracing;
