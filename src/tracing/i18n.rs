@@ -106,5 +106,8 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("policy_profile", "防控方案", "Policy profile"),
     ("person", "人员", "Person"),
-    ("all", "全部", "All"),
+    ("report", "报告日期", "Report date"),
+    ("onset", "发病日期", "Onset"),
+    ("id", "编号", "Id"),
+    ("case_keyword", "来源编号 / 姓名", "Source id / name"),
 ];

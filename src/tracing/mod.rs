@@ -425,6 +425,116 @@ pub async fn set_status(db: &Db, scope: &Scope, actor: &Actor, id: i64, status: 
     Ok(())
 }
 
+/// A contact event between two registered people (API body and form).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct ExposureInput {
+    pub person_a: i64,
+    pub person_b: i64,
+    /// household, workplace, transport, care, meal, gathering, companion, other.
+    pub kind: String,
+    /// YYYY-MM-DD.
+    pub start_date: String,
+    /// YYYY-MM-DD (default: the start date).
+    #[serde(default)]
+    pub end_date: Option<String>,
+    /// none, partial, full, unknown.
+    #[serde(default)]
+    pub protection: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Records an exposure between two people inside the scope and reclassifies the contacts of the
+/// cases it touches. Returns the exposure id.
+pub async fn add_exposure(
+    db: &Db,
+    scope: &Scope,
+    actor: &Actor,
+    x: &ExposureInput,
+    today: NaiveDate,
+) -> Result<i64, StoreError> {
+    let mut errs = vec![];
+    if !EXPOSURE_KINDS.contains(&x.kind.as_str()) {
+        errs.push(DomainError::new("kind", format!("\"{}\": one of {}", x.kind, EXPOSURE_KINDS.join(", "))));
+    }
+    let protection = x.protection.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| "unknown".into());
+    if !PROTECTIONS.contains(&protection.as_str()) {
+        errs.push(DomainError::new("protection", format!("\"{protection}\": one of {}", PROTECTIONS.join(", "))));
+    }
+    if x.person_a == x.person_b {
+        errs.push(DomainError::new("person_b", "an exposure needs two different people"));
+    }
+    let mut date = |field: &'static str, v: Option<&str>| match date_arg(field, v) {
+        Ok(d) => d,
+        Err(StoreError::Invalid(v)) => {
+            errs.extend(v);
+            None
+        }
+        Err(_) => None,
+    };
+    let start = date("start_date", Some(&x.start_date));
+    let end = date("end_date", x.end_date.as_deref()).or(start);
+    match (start, end) {
+        (None, _) => errs.push(DomainError::new("start_date", "is required (YYYY-MM-DD)")),
+        (Some(s), Some(e)) if e < s => errs.push(DomainError::new("end_date", format!("{e} is before the start {s}"))),
+        (_, Some(e)) if e > today => errs.push(DomainError::new("end_date", format!("{e} is in the future"))),
+        _ => {}
+    }
+    if let Some(n) = &x.note {
+        crate::domain::check_len("note", n, 500).map_err(|e| StoreError::Invalid(vec![e]))?;
+    }
+    let (Some(start), Some(end)) = (start, end) else { return Err(StoreError::Invalid(errs)) };
+    if !errs.is_empty() {
+        return Err(StoreError::Invalid(errs));
+    }
+    let a = crate::people::get(db, scope, actor, x.person_a).await?;
+    let b = crate::people::get(db, scope, actor, x.person_b).await?;
+    let now = crate::db::now();
+    let id = db_run!(db, pool => async {
+        let mut tx = pool.begin_write().await?;
+        let id: i64 = sqlx::query_scalar("INSERT INTO exposures (person_a, person_b, kind, start_date, end_date, protection, note, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+            .bind(a.id).bind(b.id).bind(&x.kind).bind(start).bind(end).bind(&protection).bind(x.note.as_deref()).bind(&actor.username).bind(now)
+            .fetch_one(&mut *tx).await?;
+        let ev = AuditEvent::new(actor, "create", "exposure").id(id).jurisdiction(&a.jurisdiction_code)
+            .detail(serde_json::json!({"person_a": a.id, "person_b": b.id, "kind": x.kind}));
+        audit_append!(tx, &ev);
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(id)
+    }.await)?;
+    policy::recompute_for_person(db, a.id).await?;
+    policy::recompute_for_person(db, b.id).await?;
+    Ok(id)
+}
+
+/// Records when a contact of a case was placed under control and reclassifies (the secondary
+/// window ends there).
+pub async fn set_controlled(
+    db: &Db,
+    scope: &Scope,
+    actor: &Actor,
+    case_id: i64,
+    person_id: i64,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let c = get(db, scope, actor, case_id).await?;
+    let n = db_run!(db, pool => async {
+        let mut tx = pool.begin_write().await?;
+        let n = sqlx::query("UPDATE contacts SET controlled_at = $1 WHERE case_id = $2 AND person_id = $3")
+            .bind(at).bind(case_id).bind(person_id).execute(&mut *tx).await?.rows_affected();
+        let ev = AuditEvent::new(actor, "update", "contact").id(format!("{case_id}/{person_id}")).jurisdiction(&c.reporting_jurisdiction)
+            .detail(serde_json::json!({"fields": ["controlled_at"]}));
+        audit_append!(tx, &ev);
+        if n == 1 { tx.commit().await?; } else { tx.rollback().await?; }
+        Ok::<_, sqlx::Error>(n)
+    }.await)?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    policy::recompute_case(db, case_id).await?;
+    Ok(())
+}
+
 // ------------------------------------------------------------------------------------ chains
 
 /// A node key for the chain kernel: (source, id in the source). Links resolve inside one source.
@@ -615,7 +725,7 @@ pub struct ChainGraph {
 }
 
 /// Chains of the cases inside the scope (or the jurisdiction filter), and the graph of chain
-/// `chain` (all chains when `None`, up to `max_nodes` nodes; unobserved infectors included).
+/// `chain` (every case when `None`, up to `max_nodes` case nodes; unobserved infectors included).
 pub async fn chain_graph(
     db: &Db,
     scope: &Scope,
@@ -663,7 +773,8 @@ pub async fn chain_graph(
         let c = a.cases[i as usize].chain;
         match wanted {
             Some(w) => c == Some(w),
-            None => c.is_some(),
+            // The whole outbreak: every case, linked or not, and the unobserved infectors.
+            None => true,
         }
     };
     let mut nodes = Vec::new();

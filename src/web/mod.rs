@@ -46,7 +46,7 @@ pub struct AppState {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "firebreak API", description = "Command platform for a city's emergency headquarters. Authenticate with POST /api/v1/auth/login, then send Authorization: Bearer TOKEN. Errors are RFC 9457 problem details. Identity and phone numbers are masked; POST /api/v1/people/{id}/unmask (with a reason, audited) shows them to roles that may."),
-    tags((name = "auth"), (name = "jurisdictions"), (name = "people"), (name = "users"), (name = "audit"), (name = "health"))
+    tags((name = "auth"), (name = "jurisdictions"), (name = "people"), (name = "users"), (name = "audit"), (name = "tracing"), (name = "health"))
 )]
 struct ApiDoc;
 
@@ -57,6 +57,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::jurisdictions::http::api())
         .merge(crate::people::http::api())
         .merge(crate::audit::http::api())
+        .merge(crate::tracing::http::api())
         .split_for_parts();
     let api = Arc::new(api);
     let spec = api.clone();
@@ -69,6 +70,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::jurisdictions::http::pages())
         .merge(crate::people::http::pages())
         .merge(crate::audit::http::pages())
+        .merge(crate::tracing::http::pages())
         .merge(home::pages())
         .merge(assets::routes())
         .fallback(not_found)
