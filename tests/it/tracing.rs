@@ -254,3 +254,185 @@ async fn cli_chains_summary_contract() {
     assert_eq!(v["largest_chain"], 10);
     assert_eq!(v["top_spreaders"][0], serde_json::json!({"case": "TJ93", "infectees": 6}));
 }
+
+/// Starts the server on `db` with the demo data (Hengyang tree, demo accounts, Tianjin cluster).
+async fn serve_demo(db: Db) -> String {
+    firebreak::demo::load(&db, "demo-password-1").await.expect("demo");
+    let state = firebreak::web::AppState {
+        db,
+        cfg: std::sync::Arc::new(firebreak::web::Config { secure_cookies: false, ..Default::default() }),
+        throttle: std::sync::Arc::default(),
+    };
+    let app = firebreak::web::app(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
+    });
+    format!("http://{addr}")
+}
+
+async fn token(c: &reqwest::Client, base: &str, user: &str) -> String {
+    let r: serde_json::Value = c
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": user, "password": "demo-password-1"}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    r["token"].as_str().expect("token").to_string()
+}
+
+#[tokio::test]
+async fn desk_api_scope_and_contact_classification() {
+    for (db, _dir) in databases().await {
+        let base = serve_demo(db.clone()).await;
+        let c = reqwest::Client::new();
+        let admin = token(&c, &base, "admin").await;
+        let hengshan = token(&c, &base, "hengshan").await;
+        // The demo's Tianjin cluster sits under x-tianjin, attached to 衡阳市: the city sees it.
+        let page: serde_json::Value = c
+            .get(format!("{base}/api/v1/cases?per_page=5&sort=id"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(page["total"], 135);
+        let case_id = page["items"][0]["id"].as_i64().expect("id");
+        assert_eq!(page["items"][0]["source_id"], "TJ1");
+        // A county investigator does not: 404 (recorded as denied), and a filter outside is 403.
+        let r = c.get(format!("{base}/api/v1/cases/{case_id}")).bearer_auth(&hengshan).send().await.expect("get");
+        assert_eq!(r.status(), 404);
+        let r = c
+            .get(format!("{base}/api/v1/cases?jurisdiction=x-tianjin"))
+            .bearer_auth(&hengshan)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), 403);
+        let denied: i64 = firebreak::db_run!(&db, p => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'denied' AND entity = 'case'").fetch_one(p).await)
+        .expect("audit");
+        assert!(denied >= 2);
+        let chains: serde_json::Value = c
+            .get(format!("{base}/api/v1/chains"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("chains")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(chains["summary"]["chains"], 24);
+        assert_eq!(chains["chains"][0]["size"], 10);
+
+        // Contacts are classified by the profile. TJ1: onset 2020-01-14, no isolation date, so the
+        // window runs from 2020-01-12 on. People from the registry (the demo's synthetic ones).
+        let people: serde_json::Value = c
+            .get(format!("{base}/api/v1/people?per_page=3"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("people")
+            .json()
+            .await
+            .expect("json");
+        let pid = |i: usize| people["items"][i]["id"].as_i64().expect("person id");
+        let detail: serde_json::Value = c
+            .get(format!("{base}/api/v1/cases/{case_id}"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("case")
+            .json()
+            .await
+            .expect("json");
+        let case_person = detail["case"]["person_id"].as_i64().expect("person");
+        let expose = |a: i64, b: i64, kind: &str, day: &str, prot: &str| serde_json::json!({"person_a": a, "person_b": b, "kind": kind, "start_date": day, "protection": prot});
+        for body in [
+            expose(case_person, pid(0), "household", "2020-01-13", "none"),
+            expose(case_person, pid(1), "meal", "2020-01-10", "none"),
+            expose(pid(0), pid(2), "meal", "2020-01-15", "none"),
+        ] {
+            let r = c
+                .post(format!("{base}/api/v1/exposures"))
+                .bearer_auth(&admin)
+                .json(&body)
+                .send()
+                .await
+                .expect("exposure");
+            assert_eq!(r.status(), 201, "{:?}", r.text().await);
+        }
+        let detail: serde_json::Value = c
+            .get(format!("{base}/api/v1/cases/{case_id}"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("case")
+            .json()
+            .await
+            .expect("json");
+        let cls = |d: &serde_json::Value, p: i64| -> (String, String) {
+            let k = d["contacts"].as_array().expect("contacts").iter().find(|k| k["person_id"] == p).expect("contact");
+            (k["classification"].as_str().unwrap_or("").into(), k["rule_id"].as_str().unwrap_or("").into())
+        };
+        assert_eq!(cls(&detail, pid(0)), ("close".into(), "covid19-9th/close-contact".into()));
+        assert_eq!(cls(&detail, pid(1)), ("other".into(), "covid19-9th/outside-window".into()));
+        assert_eq!(cls(&detail, pid(2)), ("secondary".into(), "covid19-9th/secondary-contact".into()));
+        // The close contact was placed under control on a day before that meal? Control now (after
+        // the meal): still secondary. Reclassifying the case keeps the history.
+        let r = c
+            .post(format!("{base}/api/v1/cases/{case_id}/contacts/{}/control", pid(0)))
+            .bearer_auth(&admin)
+            .json(&serde_json::json!({"at": "2020-01-14T08:00:00Z"}))
+            .send()
+            .await
+            .expect("control");
+        assert_eq!(r.status(), 204);
+        let detail: serde_json::Value = c
+            .get(format!("{base}/api/v1/cases/{case_id}"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("case")
+            .json()
+            .await
+            .expect("json");
+        assert!(
+            detail["contacts"].as_array().expect("contacts").iter().all(|k| k["person_id"] != pid(2)),
+            "under control before the meal: no secondary contact"
+        );
+        let r = c
+            .post(format!("{base}/api/v1/cases/{case_id}/classification"))
+            .bearer_auth(&admin)
+            .json(&serde_json::json!({"classification": "asymptomatic", "reason": "no symptoms on review"}))
+            .send()
+            .await
+            .expect("reclassify");
+        assert_eq!(r.status(), 204);
+        let detail: serde_json::Value = c
+            .get(format!("{base}/api/v1/cases/{case_id}"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("case")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(detail["history"].as_array().expect("history").len(), 2);
+        // A county investigator may not record exposures for people outside their county.
+        let r = c
+            .post(format!("{base}/api/v1/exposures"))
+            .bearer_auth(&hengshan)
+            .json(&expose(case_person, pid(0), "meal", "2020-01-13", "none"))
+            .send()
+            .await
+            .expect("exposure");
+        assert_eq!(r.status(), 404);
+    }
+}
