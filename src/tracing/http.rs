@@ -32,6 +32,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_chains))
         .routes(routes!(api_import))
         .routes(routes!(api_profiles))
+        .routes(routes!(api_golden24))
         .routes(routes!(api_save_profile))
 }
 
@@ -47,6 +48,7 @@ pub fn pages() -> Router<AppState> {
         .route("/cases/{id}/exposures", post(exposure_submit))
         .route("/cases/{id}/contacts/{person}/control", post(control_submit))
         .route("/chains", get(chains_page))
+        .route("/golden24", get(golden24_page))
 }
 
 fn today(st: &AppState) -> chrono::NaiveDate {
@@ -727,4 +729,96 @@ async fn import_page(State(st): State<AppState>, headers: HeaderMap, user: Curre
     }
     let page = PageCtx::new(&headers, "tracing", Some(&user), &st.cfg);
     Ok(render(&ImportPage { page, presets: Preset::ALL.iter().map(|p| p.name()).collect() }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct Golden24Query {
+    /// First day (YYYY-MM-DD; default: 13 days before `to`).
+    pub from: Option<String>,
+    /// Last day (YYYY-MM-DD; default: today).
+    pub to: Option<String>,
+}
+
+fn g24_range(st: &AppState, q: &Golden24Query) -> Result<(chrono::NaiveDate, chrono::NaiveDate), StoreError> {
+    let p = |f: &'static str, v: &Option<String>| -> Result<Option<chrono::NaiveDate>, StoreError> {
+        match v.as_deref().filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map(Some).map_err(|_| {
+                StoreError::Invalid(vec![crate::domain::DomainError::new(f, format!("\"{s}\" is not a date"))])
+            }),
+        }
+    };
+    let to = p("to", &q.to)?.unwrap_or_else(|| today(st));
+    let from = p("from", &q.from)?.unwrap_or(to - chrono::Duration::days(13));
+    if from > to || (to - from).num_days() > 366 {
+        return Err(StoreError::Invalid(vec![crate::domain::DomainError::new(
+            "from",
+            "from must be before to, at most a year apart",
+        )]));
+    }
+    Ok((from, to))
+}
+
+/// Golden 24 hours: per reporting jurisdiction and day, how many cases had their investigation
+/// completed, all contacts identified, and all contacts placed under control within 24 h.
+#[utoipa::path(get, path = "/golden24", tag = "tracing", params(Golden24Query),
+    responses((status = 200, body = Vec<super::Golden24>), (status = 422)))]
+async fn api_golden24(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<Golden24Query>,
+) -> Result<Json<Vec<super::Golden24>>, ApiError> {
+    let (from, to) = g24_range(&st, &q)?;
+    Ok(Json(super::golden24(&st.db, &user.scope, &user.actor(), from, to, st.cfg.display_tz).await?))
+}
+
+#[derive(Template)]
+#[template(path = "tracing/golden24.html")]
+struct Golden24Page {
+    page: PageCtx,
+    from: String,
+    to: String,
+    rows: Vec<super::Golden24>,
+    total: super::Golden24,
+}
+
+impl Golden24Page {
+    fn pct(&self, n: &i64, of: &i64) -> String {
+        if *of == 0 { "—".into() } else { format!("{:.0}%", 100.0 * *n as f64 / *of as f64) }
+    }
+}
+
+async fn golden24_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: CurrentUser,
+    Query(q): Query<Golden24Query>,
+) -> Result<Response, ApiError> {
+    let page = PageCtx::new(&headers, "golden24", Some(&user), &st.cfg);
+    let (from, to) = match g24_range(&st, &q) {
+        Ok(r) => r,
+        Err(e) => return page_error(page, e),
+    };
+    let rows = match super::golden24(&st.db, &user.scope, &user.actor(), from, to, st.cfg.display_tz).await {
+        Ok(r) => r,
+        Err(e) => return page_error(page, e),
+    };
+    let mut total = super::Golden24 {
+        jurisdiction: user.scope.code.clone(),
+        jurisdiction_name: user.jurisdiction_name.clone(),
+        day: to,
+        cases: 0,
+        investigated_24h: 0,
+        with_contacts: 0,
+        identified_24h: 0,
+        controlled_24h: 0,
+    };
+    for r in &rows {
+        total.cases += r.cases;
+        total.investigated_24h += r.investigated_24h;
+        total.with_contacts += r.with_contacts;
+        total.identified_24h += r.identified_24h;
+        total.controlled_24h += r.controlled_24h;
+    }
+    Ok(render(&Golden24Page { page, from: from.to_string(), to: to.to_string(), rows, total }))
 }

@@ -109,5 +109,16 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("report", "报告日期", "Report date"),
     ("onset", "发病日期", "Onset"),
     ("id", "编号", "Id"),
+    ("golden24", "黄金24小时", "Golden 24 hours"),
+    (
+        "g24_note",
+        "自病例录入平台起24小时内：完成流调、所有密接/次密接判定、所有密接/次密接落实管控",
+        "Within 24 h of the case entering the platform: investigation completed, all close/secondary contacts identified, all placed under control",
+    ),
+    ("g24_investigated", "24小时内完成流调", "Investigated in 24 h"),
+    ("g24_with_contacts", "有密接的病例", "Cases with contacts"),
+    ("g24_identified", "24小时内密接全部判定", "All contacts identified in 24 h"),
+    ("g24_controlled", "24小时内密接全部管控", "All contacts under control in 24 h"),
+    ("all_total", "合计", "Total"),
     ("case_keyword", "来源编号 / 姓名", "Source id / name"),
 ];

@@ -106,5 +106,9 @@ test("upload a line list and links, see the chains, click through to a case", as
   assert.match(await page.textContent("h1"), new RegExp(index));
   assert.match(await page.textContent("#links"), /续发病例|Infected/);
   await page.screenshot({ path: join(shots, "tracing-case.png"), fullPage: true });
+
+  await page.goto(srv.url + "/golden24");
+  assert.match(await page.textContent("#g24-total"), /\d+/);
+  await page.screenshot({ path: join(shots, "tracing-golden24.png"), fullPage: true });
   await ctx.close();
 });

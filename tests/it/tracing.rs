@@ -425,6 +425,9 @@ async fn desk_api_scope_and_contact_classification() {
             .await
             .expect("json");
         assert_eq!(detail["history"].as_array().expect("history").len(), 2);
+        // Asymptomatic: the window now starts 2 days before sampling (here the report date,
+        // 2020-01-21), so the 01-13 household exposure no longer makes a close contact.
+        assert_eq!(cls(&detail, pid(0)), ("other".into(), "covid19-9th/outside-window".into()));
         // A county investigator may not record exposures for people outside their county.
         let r = c
             .post(format!("{base}/api/v1/exposures"))
