@@ -59,6 +59,7 @@ pub async fn load(db: &Db, password: &str) -> anyhow::Result<bool> {
     load_people(db, &actor).await?;
     crate::analytics::demo::load(db).await?;
     crate::fire::demo::load(db).await?;
+    load_tracing(db, &actor).await?;
     db.set_setting("demo_loaded", &crate::db::now().to_rfc3339()).await?;
     Ok(true)
 }
@@ -118,5 +119,26 @@ async fn load_people(db: &Db, actor: &Actor) -> anyhow::Result<()> {
             Err(e) => return Err(anyhow::anyhow!("demo person {i}: {e}")),
         }
     }
+    Ok(())
+}
+
+const TIANJIN: &[u8] = include_bytes!("../data/tracing/tianjin_clusters_2020/Tianjin135cases_revised.csv");
+
+/// The Tianjin 2020 clusters (MIT, Tindale et al. 2020): 135 real cases and 94 links, so the
+/// investigation desk and the chain view have data on first start. Placed under the external root
+/// `x-tianjin`, attached to 衡阳市 so the city's accounts see it.
+async fn load_tracing(db: &Db, actor: &Actor) -> anyhow::Result<()> {
+    use crate::tracing::import::{self, FileKind, ImportOptions, Preset};
+    let today = chrono::Utc::now().date_naive();
+    let batch = import::parse(Preset::Tianjin, FileKind::Linelist, "Tianjin135cases_revised.csv", TIANJIN, today)?;
+    let o = ImportOptions {
+        actor,
+        attach_to: Some("430400".into()),
+        scope: None,
+        skip_bad_rows: false,
+        dry_run: false,
+        progress: None,
+    };
+    import::write(db, batch, &o).await.map_err(|e| anyhow::anyhow!("demo Tianjin cases: {e}"))?;
     Ok(())
 }

@@ -153,6 +153,10 @@ pub enum IdType {
     /// 外国人永久居留身份证.
     ForeignPermanentResident,
     Other,
+    /// No identity document: a person known only by their record in an imported data set (a public
+    /// line list). The number is `<source>:<id in the source>`, e.g. `ds4c:1000000001`. Never offered
+    /// on the registration form; one record per source id, like any other document.
+    SourceRecord,
 }
 
 impl IdType {
@@ -167,6 +171,7 @@ impl IdType {
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         Self::ALL
             .into_iter()
+            .chain([IdType::SourceRecord])
             .find(|t| t.as_str() == s.trim())
             .or(if s.trim().is_empty() { Some(IdType::ResidentId) } else { None })
             .ok_or_else(|| DomainError::new("id_type", format!("\"{s}\" is not a known document type")))
@@ -179,6 +184,7 @@ impl IdType {
             IdType::TaiwanPermit => "taiwan_permit",
             IdType::ForeignPermanentResident => "foreign_permanent_resident",
             IdType::Other => "other",
+            IdType::SourceRecord => "source_record",
         }
     }
 }
@@ -198,6 +204,19 @@ impl IdDocument {
             IdType::ResidentId => {
                 let rid = ResidentId::parse(number)?;
                 Ok(IdDocument { id_type, number: rid.as_str().to_string(), resident: Some(rid) })
+            }
+            IdType::SourceRecord => {
+                let n = number.trim();
+                let ok = n.split_once(':').is_some_and(|(src, id)| !src.is_empty() && !id.is_empty())
+                    && n.chars().count() <= 80
+                    && n.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '.' | '#'));
+                if !ok {
+                    return Err(DomainError::new(
+                        "id_number",
+                        format!("\"{n}\" is not a source record key (SOURCE:ID, letters, digits, '-', '.', '#')"),
+                    ));
+                }
+                Ok(IdDocument { id_type, number: n.to_string(), resident: None })
             }
             _ => {
                 let n = number.trim().to_ascii_uppercase();

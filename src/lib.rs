@@ -3,7 +3,7 @@
 //! The library holds everything the `firebreak` binary and the integration tests use: storage
 //! ([`db`]), validated values ([`domain`]), and one vertical slice per domain (types, store
 //! queries, HTTP handlers and pages side by side): [`jurisdictions`], [`people`], [`auth`],
-//! [`audit`]; [`web`] assembles the server.
+//! [`audit`], [`tracing`]; [`web`] assembles the server.
 #![forbid(unsafe_code)]
 
 pub mod analytics;
@@ -15,4 +15,5 @@ pub mod domain;
 pub mod fire;
 pub mod jurisdictions;
 pub mod people;
+pub mod tracing;
 pub mod web;

@@ -9,6 +9,7 @@ use firebreak::audit::{self, Actor};
 use firebreak::auth::{self, NewUser};
 use firebreak::db::{DatabaseUrl, Db};
 use firebreak::jurisdictions::import;
+use firebreak::tracing::import::{self as tracing_import, FileKind, Preset};
 use firebreak::web::{self, AppState, Config};
 use std::io::BufRead;
 use std::net::SocketAddr;
@@ -74,6 +75,51 @@ enum Cmd {
     /// Forest fire danger: the Fire Weather Index System on a weather file, stations, weather imports.
     #[command(subcommand)]
     Fire(FireCmd),
+    /// Transmission chains computed from the stored cases and links.
+    #[command(subcommand)]
+    Chains(ChainsCmd),
+}
+
+#[derive(Subcommand)]
+enum ChainsCmd {
+    /// Print the chain summary of every stored case (or one source's): cases, links to a case,
+    /// links to an unobserved infector, chains of two or more cases, the largest, top spreaders.
+    ///
+    /// Example: firebreak chains summary --data-dir ./firebreak-data --format json
+    Summary {
+        #[command(flatten)]
+        db: DbArgs,
+        /// json or text.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Only the cases of one imported source (ds4c, ebolasim, ali2020, tianjin, manual).
+        #[arg(long)]
+        source: Option<String>,
+        /// How many top spreaders to list.
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+    },
+}
+
+#[derive(Args, Clone)]
+struct TracingImportArgs {
+    /// The CSV file.
+    file: PathBuf,
+    /// Column mapping: ds4c, ebola-sim, ali2020-pairs or tianjin.
+    #[arg(long)]
+    preset: String,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Jurisdiction code under which the data set's own root node (x-<source>) is created;
+    /// default: a root of its own.
+    #[arg(long)]
+    attach_to: Option<String>,
+    /// Import the good rows and list the bad ones instead of refusing the whole file.
+    #[arg(long)]
+    skip_bad_rows: bool,
+    /// Check everything, write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Subcommand)]
@@ -272,6 +318,21 @@ enum ImportCmd {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Import a line list of cases (and the infector links it holds) with a preset. Matched by the
+    /// source's ids: importing the same file again changes nothing. All rows or none, unless
+    /// --skip-bad-rows.
+    ///
+    /// Example: firebreak import linelist PatientInfo.csv --preset ds4c --data-dir ./firebreak-data
+    Linelist(TracingImportArgs),
+    /// Import infector → infectee links (e.g. ebola_sim's contacts file); infectees must be
+    /// imported cases, infectors not in the line list are kept as unobserved.
+    ///
+    /// Example: firebreak import links ebola_sim__contacts.csv --preset ebola-sim --data-dir ./firebreak-data
+    Links(TracingImportArgs),
+    /// Import places visited by cases (DS4C PatientRoute.csv).
+    ///
+    /// Example: firebreak import itinerary PatientRoute.csv --preset ds4c --data-dir ./firebreak-data
+    Itinerary(TracingImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -506,6 +567,32 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Fire(cmd) => fire(cmd).await,
+        Cmd::Import(ImportCmd::Linelist(a)) => import_tracing(a, FileKind::Linelist).await,
+        Cmd::Import(ImportCmd::Links(a)) => import_tracing(a, FileKind::Links).await,
+        Cmd::Import(ImportCmd::Itinerary(a)) => import_tracing(a, FileKind::Itinerary).await,
+        Cmd::Chains(ChainsCmd::Summary { db, format, source, top }) => {
+            let db = db.connect().await?;
+            let loaded = firebreak::tracing::load_chains(&db, None, source.as_deref(), None).await?;
+            let summary = loaded.summary(top)?;
+            match format.as_str() {
+                "json" => println!("{}", serde_json::to_string_pretty(&summary)?),
+                "text" => {
+                    println!(
+                        "cases {}\nlinks to a case {}\nlinks to an unobserved infector {}\nchains {}\nlargest chain {}",
+                        summary.cases,
+                        summary.links_resolved,
+                        summary.links_unobserved,
+                        summary.chains,
+                        summary.largest_chain
+                    );
+                    for s in &summary.top_spreaders {
+                        println!("spreader {} infected {}", s.case, s.infectees);
+                    }
+                }
+                f => anyhow::bail!("--format {f}: json or text"),
+            }
+            Ok(())
+        }
         Cmd::Audit(AuditCmd::Verify { db }) => {
             let db = db.connect().await?;
             let r = audit::verify(&db).await?;
@@ -677,6 +764,60 @@ fn store_error(e: firebreak::people::StoreError) -> anyhow::Error {
         }
         other => anyhow::anyhow!("{other}"),
     }
+}
+
+async fn import_tracing(a: TracingImportArgs, kind: FileKind) -> anyhow::Result<()> {
+    let preset = Preset::parse(&a.preset).with_context(|| {
+        format!("--preset {}: one of {}", a.preset, Preset::ALL.iter().map(|p| p.name()).collect::<Vec<_>>().join(", "))
+    })?;
+    let db = Db::connect(&a.db.url()?).await?;
+    let bytes = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
+    let name = a.file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let today = chrono::Utc::now().date_naive();
+    let batch = tracing_import::parse(preset, kind, &name, &bytes, today)?;
+    let total = (batch.cases.len() + batch.links.len() + batch.visits.len()) as u64;
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} records, {elapsed} (eta {eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(name.clone());
+    let progress = |n: u64| bar.set_position(n);
+    let actor = Actor::cli();
+    let opts = tracing_import::ImportOptions {
+        actor: &actor,
+        attach_to: a.attach_to.clone(),
+        scope: None,
+        skip_bad_rows: a.skip_bad_rows,
+        dry_run: a.dry_run,
+        progress: Some(&progress),
+    };
+    let r = tracing_import::write(&db, batch, &opts).await;
+    bar.finish_and_clear();
+    let r = r.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "{} {}: {} rows; cases {} new, {} already there; links {} new ({} to an unobserved infector), {} already there; \
+         itinerary {} new, {} already there; {} new places under {}",
+        if a.dry_run { "dry run: would import" } else { "imported" },
+        r.file,
+        r.rows,
+        r.cases_new,
+        r.cases_existing,
+        r.links_new,
+        r.links_unobserved,
+        r.links_existing,
+        r.visits_new,
+        r.visits_existing,
+        r.places_new,
+        r.root
+    );
+    for s in &r.skipped {
+        println!("skipped: {s}");
+    }
+    for w in &r.warnings {
+        println!("{w}");
+    }
+    Ok(())
 }
 
 fn user_error(e: auth::UserError) -> anyhow::Error {

@@ -68,6 +68,10 @@ impl Role {
     pub fn can_unmask(self) -> bool {
         matches!(self, Role::Admin | Role::Investigator)
     }
+    /// Cases, exposures, imports of line lists, reclassification (investigation desk).
+    pub fn can_investigate(self) -> bool {
+        matches!(self, Role::Admin | Role::Investigator)
+    }
     pub fn can_export(self) -> bool {
         matches!(self, Role::Admin | Role::Commander | Role::Investigator)
     }

@@ -30,7 +30,7 @@ pub struct Tr(pub Lang);
 impl Tr {
     /// The text for `key`, or the key itself when it has no entry.
     pub fn t(&self, key: &str) -> &'static str {
-        for (k, zh, en) in STRINGS {
+        for (k, zh, en) in STRINGS.iter().chain(crate::tracing::i18n::STRINGS) {
             if *k == key {
                 return match self.0 {
                     Lang::Zh => zh,
@@ -94,6 +94,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("idt_taiwan_permit", "台胞证", "Taiwan permit"),
     ("idt_foreign_permanent_resident", "外国人永久居留证", "Foreign permanent resident card"),
     ("idt_other", "其他证件", "Other document"),
+    ("idt_source_record", "无证件（数据集记录号）", "No document (data-set record)"),
     ("phone", "联系电话", "Phone"),
     ("address", "现住址", "Address"),
     ("home_jurisdiction", "所属辖区", "Home jurisdiction"),

@@ -9,3 +9,4 @@ mod cli;
 mod fire;
 mod helpers;
 mod scope;
+mod tracing;
