@@ -63,8 +63,12 @@ pub struct FigureQuery {
     pub from: Option<NaiveDate>,
     /// Last day (YYYY-MM-DD); default: the last stored day.
     pub to: Option<NaiveDate>,
-    /// Incidence source: `reported` (daily reported counts; the only one so far).
+    /// Incidence source: `reported` (daily reported counts, default) or `line_list` (the
+    /// investigation desk's confirmed and asymptomatic cases reported inside the area).
     pub source: Option<String>,
+    /// Line list: the date a case is counted on: `onset` (default; falls back to sampling, then
+    /// report date), `sampling` (falls back to report date) or `report`.
+    pub basis: Option<String>,
     /// R_t: mean serial interval, days (default 4.7, Nishiura et al. 2020).
     pub si_mean: Option<f64>,
     /// R_t: serial-interval standard deviation, days (default 2.9).
@@ -102,8 +106,8 @@ async fn load(st: &AppState, user: &CurrentUser, q: &FigureQuery) -> Result<Load
     if !user.role.can_read_analytics() {
         return Err(ApiError::forbidden("your role may not read the analytics"));
     }
-    let kind = IncidenceKind::parse(q.source.as_deref())
-        .map_err(|m| ApiError::invalid(vec![DomainError::new("source", m)]))?;
+    let kind = IncidenceKind::parse(q.source.as_deref(), q.basis.as_deref())
+        .map_err(|(field, m)| ApiError::invalid(vec![DomainError::new(field, m)]))?;
     let area = super::resolve_area(&st.db, &user.scope, &user.actor(), q.jurisdiction.as_deref()).await?;
     let daily = source::incidence(&st.db, kind, &area).await?;
     let first = daily.rows.first().map(|r| r.date);
@@ -114,7 +118,7 @@ async fn load(st: &AppState, user: &CurrentUser, q: &FigureQuery) -> Result<Load
         }
         _ => None,
     };
-    let mut notes = Vec::new();
+    let mut notes = daily.notes;
     if daily.dropped_nested {
         notes.push(
             "rows of lower units were left out on dates where a higher unit reported its own total (no double counting)"
@@ -122,14 +126,18 @@ async fn load(st: &AppState, user: &CurrentUser, q: &FigureQuery) -> Result<Load
         );
     }
     if daily.rows.is_empty() {
-        notes.push(format!("no daily counts are stored for {} ({}) or any unit inside it", area.name, area.code));
+        let what = match kind {
+            IncidenceKind::Reported => "no daily counts are stored",
+            IncidenceKind::LineList(_) => "no confirmed or asymptomatic case with a date is reported",
+        };
+        notes.push(format!("{what} for {} ({}) or any unit inside it", area.name, area.code));
     }
     let meta = FigureMeta {
         jurisdiction: area.code.clone(),
         jurisdiction_name: area.name.clone(),
         from: period.map(|p| p.first()),
         to: period.map(|p| p.last()),
-        source: "reported".into(),
+        source: kind.label(),
         data_sources: daily.sources,
         notes,
     };
@@ -373,8 +381,11 @@ async fn api_growth(
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
 pub struct SiQuery {
-    /// Reference data set (default `ali2020`).
+    /// `ali2020` (reference data set, default) or `investigation` (the investigation desk's
+    /// transmission links whose infectee was reported inside `jurisdiction`).
     pub dataset: Option<String>,
+    /// `investigation`: the jurisdiction (its subtree); default: the user's own.
+    pub jurisdiction: Option<String>,
     /// Keep pairs whose infector's onset is on or after this day.
     pub from: Option<NaiveDate>,
     /// … and on or before this day.
@@ -403,12 +414,22 @@ async fn api_serial_interval(
             format!("\"{fmt}\": json, csv or csv_summary"),
         )]));
     }
-    let dataset = q.dataset.clone().unwrap_or_else(|| "ali2020".into());
-    let citation = super::REFERENCE_DATASETS
-        .iter()
-        .find(|(n, _)| *n == dataset)
-        .map(|(_, c)| (*c).to_string())
-        .ok_or_else(|| ApiError::not_found(&format!("serial-interval data set {dataset}")))?;
+    let dataset = q.dataset.clone().filter(|d| !d.trim().is_empty()).unwrap_or_else(|| "ali2020".into());
+    let (kind, citation) = if dataset == "investigation" {
+        let area = super::resolve_area(&st.db, &user.scope, &user.actor(), q.jurisdiction.as_deref()).await?;
+        let citation = format!(
+            "investigation desk: transmission links whose infectee was reported in {} ({}) or a unit inside it",
+            area.name, area.code
+        );
+        (PairKind::Investigation(area), citation)
+    } else {
+        let citation = super::REFERENCE_DATASETS
+            .iter()
+            .find(|(n, _)| *n == dataset)
+            .map(|(_, c)| (*c).to_string())
+            .ok_or_else(|| ApiError::not_found(&format!("serial-interval data set {dataset}")))?;
+        (PairKind::Reference(dataset.clone()), citation)
+    };
     let period = match (q.from, q.to) {
         (None, None) => None,
         (a, b) => Some(
@@ -416,7 +437,11 @@ async fn api_serial_interval(
                 .map_err(|e| ApiError::invalid(vec![DomainError::new("from", e.to_string())]))?,
         ),
     };
-    let pairs = source::pairs(&st.db, &PairKind::Reference(dataset.clone())).await?;
+    let pseudo_code = match &kind {
+        PairKind::Investigation(a) => format!("investigation-{}", a.code),
+        PairKind::Reference(_) => dataset.clone(),
+    };
+    let pairs = source::pairs(&st.db, &kind).await?;
     let (summary, histogram, note) = super::serial(&pairs, period);
     let ans = super::SerialInterval {
         dataset,
@@ -433,7 +458,7 @@ async fn api_serial_interval(
         note: if pairs.is_empty() { Some("no pairs stored for this data set".into()) } else { note },
     };
     let pseudo = Jurisdiction {
-        code: ans.dataset.clone(),
+        code: pseudo_code,
         name: String::new(),
         level: String::new(),
         parent_code: None,
@@ -582,6 +607,14 @@ struct PageQuery {
     si_sd: String,
     #[serde(default)]
     window: String,
+    /// `reported` or `line_list`; empty: the line list when the area has cases, else reported.
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    basis: String,
+    /// Serial interval: `investigation` or `ali2020`; empty: as the source.
+    #[serde(default)]
+    dataset: String,
     #[serde(default)]
     si_from: String,
     #[serde(default)]
@@ -627,9 +660,20 @@ async fn page(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, ApiError> {
     let page = PageCtx::new(&headers, "analytics", Some(&user), &st.cfg);
-    let code = Some(q.jurisdiction.trim()).filter(|c| !c.is_empty());
-    let (jname, error, status) = match super::resolve_area(&st.db, &user.scope, &user.actor(), code).await {
-        Ok(j) => (j.name, None, StatusCode::OK),
+    let mut q = q;
+    let code = Some(q.jurisdiction.trim().to_string()).filter(|c| !c.is_empty());
+    let (jname, error, status) = match super::resolve_area(&st.db, &user.scope, &user.actor(), code.as_deref()).await {
+        Ok(j) => {
+            // Default source: the platform's own cases when the area has any.
+            if q.source.trim().is_empty() {
+                let has = source::area_has_cases(&st.db, &j).await.map_err(ApiError::internal)?;
+                q.source = if has { "line_list" } else { "reported" }.into();
+            }
+            if q.dataset.trim().is_empty() {
+                q.dataset = if q.source == "line_list" { "investigation" } else { "ali2020" }.into();
+            }
+            (j.name, None, StatusCode::OK)
+        }
         Err(AnalyticsError::Db(e)) => return Err(ApiError::internal(e)),
         Err(e @ AnalyticsError::NotFound(_)) => (String::new(), Some(e.to_string()), StatusCode::NOT_FOUND),
         Err(e) => (String::new(), Some(e.to_string()), StatusCode::FORBIDDEN),
@@ -642,13 +686,18 @@ async fn page(
         ("si_mean", &q.si_mean),
         ("si_sd", &q.si_sd),
         ("window", &q.window),
+        ("source", &q.source),
+        ("basis", &q.basis),
     ] {
         if !v.trim().is_empty() {
             api.push((k, v.trim().to_string()));
         }
     }
     let mut si = vec![];
-    for (k, v) in [("from", &q.si_from), ("to", &q.si_to)] {
+    if q.dataset == "investigation" && !q.jurisdiction.trim().is_empty() {
+        si.push(("jurisdiction", q.jurisdiction.trim().to_string()));
+    }
+    for (k, v) in [("dataset", &q.dataset), ("from", &q.si_from), ("to", &q.si_to)] {
         if !v.trim().is_empty() {
             si.push((k, v.trim().to_string()));
         }

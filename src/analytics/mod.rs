@@ -5,10 +5,11 @@
 //! platform's storage through the data-source boundary of [`source`]:
 //!
 //! - daily reported counts per jurisdiction (`daily_counts`, migration 0003), imported from CSV
-//!   ([`csvin`]): the source used today;
-//! - infector → infectee onset pairs (`si_pairs`): reference data sets (Ali et al. 2020) today;
-//! - later, the investigation desk's case line list and transmission links plug in as further
-//!   implementations of [`source::IncidenceSource`] and [`source::PairSource`] (see there).
+//!   ([`csvin`]);
+//! - the investigation desk's case line list (`cases`, migration 0004), counted by onset,
+//!   sampling or report date ([`source::LineList`]);
+//! - infector → infectee onset pairs: reference data sets (`si_pairs`, Ali et al. 2020) or the
+//!   desk's transmission links ([`source::InvestigationLinks`]).
 //!
 //! Aggregation over a subtree never double-counts: on each date a stored row covers its whole
 //! subtree, so the rows of units below a unit that has its own row that day are left out (a

@@ -432,3 +432,168 @@ async fn analytics_import_api_scope_and_bad_rows() {
     let (s, _) = env.get(&hengshan, "/analytics?jurisdiction=430482").await;
     assert_eq!(s, 403);
 }
+
+/// Loads the Tianjin cluster the way `firebreak::demo` does (under `x-tianjin`, attached to 衡阳市).
+async fn load_tianjin(db: &Db) {
+    use firebreak::tracing::import::{self, FileKind, ImportOptions, Preset};
+    let bytes = std::fs::read(repo().join("data/tracing/tianjin_clusters_2020/Tianjin135cases_revised.csv"))
+        .expect("Tianjin line list");
+    let today = chrono::Utc::now().date_naive();
+    let batch = import::parse(Preset::Tianjin, FileKind::Linelist, "Tianjin135cases_revised.csv", &bytes, today)
+        .expect("parse");
+    let actor = Actor::system();
+    let o = ImportOptions {
+        actor: &actor,
+        attach_to: Some("430400".into()),
+        scope: None,
+        skip_bad_rows: false,
+        dry_run: false,
+        progress: None,
+    };
+    import::write(db, batch, &o).await.expect("import Tianjin");
+}
+
+/// Counts cases inside `like` (counted classifications only) whose `COALESCE(dates)` is known.
+async fn cases_with(db: &Db, like: &str, dates: &str) -> i64 {
+    let sql = format!(
+        "SELECT COUNT(*) FROM cases c JOIN jurisdictions j ON j.code = c.reporting_jurisdiction \
+         WHERE j.path LIKE $1 AND c.classification IN ('confirmed', 'asymptomatic') AND COALESCE({dates}, NULL) IS NOT NULL"
+    );
+    firebreak::db_run!(db, p => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(like).fetch_one(p).await)
+        .expect("count")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analytics_from_the_investigation_desk() {
+    let env = setup().await;
+    eprintln!("line-list analytics test on {}", env.db.backend());
+    load_tianjin(&env.db).await;
+    let tj = firebreak::jurisdictions::get(&env.db, "x-tianjin").await.expect("db").expect("x-tianjin");
+    let like = format!("{}%", tj.path);
+    let admin = env.token("admin").await;
+
+    // 1. The line-list curve: its total is the number of cases with the chosen date (or its
+    //    documented fallback); the report basis has none.
+    let with_report = cases_with(&env.db, &like, "c.report_date").await;
+    let with_onset = cases_with(&env.db, &like, "c.onset_date").await;
+    assert!(with_report > 100 && with_onset > 100, "{with_report} {with_onset}");
+    let c = env.json(&admin, "/api/v1/analytics/curve?jurisdiction=x-tianjin&source=line_list&basis=report").await;
+    assert_eq!(c["source"], "line_list:report");
+    assert_eq!(c["curve"]["total"].as_i64(), Some(with_report), "{c}");
+    assert_eq!(c["curve"]["split_known"], false);
+    assert!(c["data_sources"].as_array().expect("sources").iter().any(|s| s == "tianjin"), "{c}");
+    // Day by day as the database counts them.
+    let per_day: Vec<(chrono::NaiveDate, i64)> = firebreak::db_run!(&env.db, p => sqlx::query_as(
+        "SELECT c.report_date, COUNT(*) FROM cases c JOIN jurisdictions j ON j.code = c.reporting_jurisdiction \
+         WHERE j.path LIKE $1 AND c.report_date IS NOT NULL AND c.classification IN ('confirmed', 'asymptomatic') \
+         GROUP BY c.report_date ORDER BY c.report_date")
+        .bind(&like).fetch_all(p).await.expect("per day"));
+    for (d, n) in &per_day {
+        let day = c["curve"]["daily"]
+            .as_array()
+            .expect("daily")
+            .iter()
+            .find(|r| r["date"] == d.to_string())
+            .unwrap_or_else(|| panic!("{d} missing"));
+        assert_eq!(day["total"].as_i64(), Some(*n), "{d}");
+    }
+    // Onset basis: cases with an onset, plus those falling back to sampling/report (said in a note).
+    let c = env.json(&admin, "/api/v1/analytics/curve?jurisdiction=x-tianjin&source=line_list&basis=onset").await;
+    let dated = cases_with(&env.db, &like, "c.onset_date, c.sampling_date, c.report_date").await;
+    assert_eq!(c["curve"]["total"].as_i64(), Some(dated), "{c}");
+    let fell_back = dated - with_onset;
+    if fell_back > 0 {
+        let note = format!("{fell_back} cases without a onset date are counted on their sampling or report date");
+        assert!(c["notes"].as_array().expect("notes").iter().any(|n| n == note.as_str()), "{c}");
+    }
+    // The first onset is before the first report (onsets lead reports).
+    let c_rep = env.json(&admin, "/api/v1/analytics/curve?jurisdiction=x-tianjin&source=line_list&basis=report").await;
+    assert!(c["from"].as_str() < c_rep["from"].as_str(), "{} vs {}", c["from"], c_rep["from"]);
+    // R_t and growth run on the same rows; the city's subtree holds the cluster too.
+    let rt = env.json(&admin, "/api/v1/analytics/rt?jurisdiction=x-tianjin&source=line_list").await;
+    assert!(!rt["rt"]["windows"].as_array().expect("windows").is_empty(), "{rt}");
+    let city = env.json(&admin, "/api/v1/analytics/curve?source=line_list&basis=report").await;
+    assert_eq!(city["curve"]["total"].as_i64(), Some(with_report));
+    let (s, body) = env.get(&admin, "/api/v1/analytics/curve?source=line_list&basis=symptom").await;
+    assert_eq!(s, 422, "{body}");
+    assert!(body.contains("basis"), "{body}");
+    let (s, _) = env.get(&admin, "/api/v1/analytics/curve?source=rumours").await;
+    assert_eq!(s, 422);
+
+    // 2. Serial interval from the desk's links equals what the chains kernel computes from the
+    //    same links (resolved links with both onsets known).
+    let si = env.json(&admin, "/api/v1/analytics/serial-interval?dataset=investigation&jurisdiction=x-tianjin").await;
+    let chains = firebreak::tracing::load_chains(&env.db, Some(&like), None, None).await.expect("chains");
+    let sis: Vec<i64> = chains.analysis.serial_intervals().map(i64::from).collect();
+    let n = sis.len();
+    assert!(n >= 10, "{n}");
+    let mean = sis.iter().sum::<i64>() as f64 / n as f64;
+    let sd = (sis.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0)).sqrt();
+    assert_eq!(si["n"].as_u64(), Some(n as u64), "{si}");
+    assert!((si["mean"].as_f64().expect("mean") - mean).abs() < 1e-9, "{si} vs {mean}");
+    assert!((si["sd"].as_f64().expect("sd") - sd).abs() < 1e-9, "{si} vs {sd}");
+    let mut hist = std::collections::BTreeMap::<i64, u64>::new();
+    for v in &sis {
+        *hist.entry(*v).or_default() += 1;
+    }
+    for h in si["histogram"].as_array().expect("histogram") {
+        let (d, k) = (h[0].as_i64().expect("days"), h[1].as_u64().expect("pairs"));
+        assert_eq!(hist.get(&d).copied().unwrap_or(0), k, "interval {d}");
+    }
+    assert_eq!(si["dataset"], "investigation");
+    assert!(si["source"].as_str().expect("source").contains("x-tianjin"), "{si}");
+    // Unobserved infectors and unknown onsets are the `unknown` pairs.
+    let links: i64 = firebreak::db_run!(&env.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM transmission_links l JOIN cases e ON e.id = l.infectee_case_id \
+         JOIN jurisdictions j ON j.code = e.reporting_jurisdiction WHERE j.path LIKE $1")
+        .bind(&like).fetch_one(p).await.expect("links"));
+    assert_eq!(si["n"].as_i64().expect("n") + si["unknown"].as_i64().expect("unknown"), links);
+    let (s, csv) = env
+        .get(
+            &admin,
+            "/api/v1/analytics/serial-interval?dataset=investigation&jurisdiction=x-tianjin&format=csv_summary",
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert!(csv.contains(&format!("\n{n},")), "{csv}");
+
+    // 3. Scope: a county investigator sees none of it (403, audited) and their own county is empty.
+    let hengshan = env.token("hengshan").await;
+    let before: i64 = firebreak::db_run!(&env.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'denied' AND entity = 'analytics' AND username = 'hengshan'")
+        .fetch_one(p).await.expect("audit"));
+    for path in [
+        "/api/v1/analytics/curve?jurisdiction=x-tianjin&source=line_list",
+        "/api/v1/analytics/rt?jurisdiction=x-tianjin&source=line_list",
+        "/api/v1/analytics/curve?jurisdiction=430400&source=line_list",
+        "/api/v1/analytics/serial-interval?dataset=investigation&jurisdiction=x-tianjin",
+    ] {
+        let (s, body) = env.get(&hengshan, path).await;
+        assert_eq!(s, 403, "{path}: {body}");
+        assert!(!body.contains("2020-01"), "{body}");
+    }
+    let after: i64 = firebreak::db_run!(&env.db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'denied' AND entity = 'analytics' AND username = 'hengshan'")
+        .fetch_one(p).await.expect("audit"));
+    assert_eq!(after - before, 4);
+    let own = env.json(&hengshan, "/api/v1/analytics/curve?source=line_list").await;
+    assert_eq!(own["jurisdiction"], "430423");
+    assert!(own["curve"].is_null(), "{own}");
+    let own = env.json(&hengshan, "/api/v1/analytics/serial-interval?dataset=investigation").await;
+    assert_eq!(own["n"], 0);
+    assert!(own["histogram"].as_array().expect("histogram").is_empty());
+
+    // 4. The page: the line list by default where there are cases, reported counts elsewhere.
+    let (s, html) = env.get(&admin, "/analytics").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("<option value=\"line_list\" selected>"), "line list not the default");
+    assert!(html.contains("source=line_list") && html.contains("dataset=investigation"));
+    let (s, html) = env.get(&hengshan, "/analytics").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("<option value=\"reported\" selected>"), "reported counts not the default");
+    let (s, html) = env.get(&admin, "/analytics?source=reported&basis=report").await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("<option value=\"reported\" selected>") && html.contains("<option value=\"report\" selected>")
+    );
+}
