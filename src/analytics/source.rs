@@ -218,7 +218,7 @@ impl IncidenceSource for LineList {
                 CurveBasis::Onset => "their sampling or report date",
                 _ => "their report date",
             };
-            notes.push(format!("{fallback} cases without a {} date are counted on {to}", self.0.as_str()));
+            notes.push(format!("{fallback} cases have no {} date and are counted on {to}", self.0.as_str()));
         }
         if undated > 0 {
             notes.push(format!("{undated} cases without any usable date are left out"));
