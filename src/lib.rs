@@ -13,4 +13,5 @@ pub mod demo;
 pub mod domain;
 pub mod jurisdictions;
 pub mod people;
+pub mod traces;
 pub mod web;

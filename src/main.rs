@@ -50,6 +50,9 @@ enum Cmd {
         /// Mark session cookies Secure (default: on unless bound to a loopback address; put TLS in front).
         #[arg(long)]
         secure_cookies: Option<bool>,
+        /// Location trace store folder for POST /api/v1/colocate.
+        #[arg(long, env = "FIREBREAK_TRACE_STORE")]
+        trace_store: Option<PathBuf>,
     },
     /// Apply the database migrations and exit.
     ///
@@ -67,6 +70,18 @@ enum Cmd {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Location traces: import into a trace store.
+    #[command(subcommand)]
+    Traces(firebreak::traces::cli::TracesCmd),
+    /// Find the spatiotemporal companions (时空伴随者) of cases in a trace store: everyone whose
+    /// trace came within --radius metres and --window of a case's. JSON (an array, one object per
+    /// companion) or CSV on standard output.
+    ///
+    /// Example: firebreak colocate --store ./traces --case 003 --radius 50 --window 5m --from 2008-10-23 --to 2008-10-30
+    Colocate(firebreak::traces::cli::ColocateArgs),
+    /// Simulators for benchmarks and drills.
+    #[command(subcommand)]
+    Sim(firebreak::traces::cli::SimCmd),
 }
 
 #[derive(Args, Clone)]
@@ -191,7 +206,10 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
         Cmd::Demo { port, data_dir } => demo(port, &data_dir).await,
-        Cmd::Serve { db, bind, secure_cookies } => {
+        Cmd::Traces(firebreak::traces::cli::TracesCmd::Import(a)) => firebreak::traces::cli::import(a),
+        Cmd::Colocate(a) => firebreak::traces::cli::colocate(a),
+        Cmd::Sim(firebreak::traces::cli::SimCmd::Traces(a)) => firebreak::traces::cli::sim(a),
+        Cmd::Serve { db, bind, secure_cookies, trace_store } => {
             let db = Db::connect(&db.url()?).await?;
             let admins = auth::list(&db, None).await?.into_iter().filter(|u| u.role == "admin" && u.active).count();
             if admins == 0 {
@@ -200,8 +218,11 @@ async fn main() -> anyhow::Result<()> {
                      firebreak user add --role admin … --password-stdin"
                 );
             }
-            let cfg =
-                Config { secure_cookies: secure_cookies.unwrap_or(!bind.ip().is_loopback()), ..Config::default() };
+            let cfg = Config {
+                secure_cookies: secure_cookies.unwrap_or(!bind.ip().is_loopback()),
+                trace_store,
+                ..Config::default()
+            };
             serve(db, bind, cfg).await
         }
         Cmd::Migrate { db } => {
