@@ -7,3 +7,4 @@ mod audit;
 mod cli;
 mod helpers;
 mod scope;
+mod traces;
