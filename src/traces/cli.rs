@@ -111,6 +111,10 @@ pub struct ColocateArgs {
     /// No progress bar and no summary on standard error.
     #[arg(long)]
     pub quiet: bool,
+    /// Compare every case point with every point instead (O(n·m) time, the whole range in
+    /// memory): the reference the benchmark checks the engine against. Small stores only.
+    #[arg(long)]
+    pub brute_force: bool,
 }
 
 /// `firebreak sim …`
@@ -232,7 +236,12 @@ pub fn colocate(a: ColocateArgs) -> anyhow::Result<()> {
         anyhow::bail!("--store: {} is not a trace store folder", a.store.display());
     }
     let t0 = std::time::Instant::now();
-    let r = firebreak_tracestore::colocate(&a.store, &q).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let r = if a.brute_force {
+        firebreak_tracestore::query::brute_force(&a.store, &q)
+    } else {
+        firebreak_tracestore::colocate(&a.store, &q)
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let secs = t0.elapsed().as_secs_f64();
     if r.cases_without_points.len() == q.cases.iter().collect::<std::collections::BTreeSet<_>>().len() {
         anyhow::bail!(
