@@ -134,7 +134,11 @@ struct Fx(u64);
 
 impl Hasher for Fx {
     fn finish(&self) -> u64 {
-        self.0
+        // Fold the high bits down: the multiply leaves the low bits depending only on the low
+        // bytes, and hashbrown indexes buckets by the low bits (keys like "p0000123" differ in
+        // their last bytes).
+        let z = (self.0 ^ (self.0 >> 32)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z ^ (z >> 29)
     }
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
@@ -218,29 +222,46 @@ impl Query {
 pub(crate) fn read_day(
     dir: &Path,
     day: i64,
-    q_range: &dyn Fn(i64) -> bool,
+    q_range: &(dyn Fn(i64) -> bool + Sync),
     interner: &mut Interner,
 ) -> Result<PointBuf, Error> {
+    use rayon::prelude::*;
     let (d0, d1) = (day * DAY_US, (day + 1) * DAY_US);
-    let mut out = PointBuf::new();
+    // (file, row group) units, decoded in parallel; keys are interned afterwards, in order.
+    let mut units = Vec::new();
     for path in part_files(dir)? {
         let f = std::fs::File::open(&path).map_err(io_err(&path))?;
         let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(pq_err(&path))?;
-        let names: Vec<String> = b.schema().fields().iter().map(|f| f.name().clone()).collect();
-        let want = ["person", "t", "lat", "lon"];
-        let mut idx = Vec::new();
-        for w in want {
-            idx.push(
-                names.iter().position(|n| n == w).ok_or_else(|| Error::Columns {
+        for rg in 0..b.metadata().num_row_groups() {
+            units.push((path.clone(), rg));
+        }
+    }
+    let decoded: Vec<Result<Vec<RecordBatch>, Error>> = units
+        .par_iter()
+        .map(|(path, rg)| {
+            let f = std::fs::File::open(path).map_err(io_err(path))?;
+            let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(pq_err(path))?;
+            let names: Vec<String> = b.schema().fields().iter().map(|f| f.name().clone()).collect();
+            let mut idx = Vec::new();
+            for w in ["person", "t", "lat", "lon"] {
+                idx.push(names.iter().position(|n| n == w).ok_or_else(|| Error::Columns {
                     file: path.display().to_string(),
                     msg: format!("no column {w}"),
-                })?,
-            );
-        }
-        let mask = ProjectionMask::roots(b.parquet_schema(), idx.clone());
-        let reader = b.with_projection(mask).with_batch_size(65_536).build().map_err(pq_err(&path))?;
-        for batch in reader {
-            let batch: RecordBatch = batch?;
+                })?);
+            }
+            let mask = ProjectionMask::roots(b.parquet_schema(), idx);
+            let reader = b
+                .with_projection(mask)
+                .with_row_groups(vec![*rg])
+                .with_batch_size(1 << 20)
+                .build()
+                .map_err(pq_err(path))?;
+            reader.map(|r| r.map_err(Error::from)).collect()
+        })
+        .collect();
+    let mut out = PointBuf::new();
+    for (batches, (path, _)) in decoded.into_iter().zip(&units) {
+        for batch in batches? {
             let bad = || Error::Columns { file: path.display().to_string(), msg: "unexpected column types".into() };
             let person = batch.column_by_name("person").and_then(|c| c.as_string_opt::<i32>()).ok_or_else(bad)?;
             let t = batch
@@ -305,8 +326,11 @@ pub fn colocate(root: &Path, q: &Query) -> Result<QueryReport, Error> {
     let mut tail: Option<(i64, PointBuf)> = None;
     let (mut points_read, mut case_points) = (0u64, 0u64);
     let in_range = |t: i64| q.in_range(t);
+    let timing = std::env::var_os("FIREBREAK_COLOCATE_TIMING").is_some();
     for (day, dir) in &days {
+        let t_read = std::time::Instant::now();
         let others = read_day(dir, *day, &in_range, &mut interner)?;
+        let read_s = t_read.elapsed().as_secs_f64();
         points_read += others.len() as u64;
         let op = others.as_points();
         let (d0, d1) = (day * 86_400, (day + 1) * 86_400);
@@ -335,6 +359,15 @@ pub fn colocate(root: &Path, q: &Query) -> Result<QueryReport, Error> {
             idx.probe(&mut acc, op)?;
         }
         tail = Some((d1, filter(op, |_, t| t >= d1 - w)));
+        if timing {
+            eprintln!(
+                "day {}: {} points, read {:.3} s, join {:.3} s",
+                crate::time::day_string(*day),
+                op.len(),
+                read_s,
+                t_read.elapsed().as_secs_f64() - read_s
+            );
+        }
         bar.inc(1);
     }
     bar.finish_and_clear();
