@@ -15,5 +15,6 @@ pub mod domain;
 pub mod fire;
 pub mod jurisdictions;
 pub mod people;
+pub mod traces;
 pub mod tracing;
 pub mod web;

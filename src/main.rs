@@ -52,6 +52,9 @@ enum Cmd {
         /// Mark session cookies Secure (default: on unless bound to a loopback address; put TLS in front).
         #[arg(long)]
         secure_cookies: Option<bool>,
+        /// Location trace store folder for POST /api/v1/colocate.
+        #[arg(long, env = "FIREBREAK_TRACE_STORE")]
+        trace_store: Option<PathBuf>,
     },
     /// Apply the database migrations and exit.
     ///
@@ -78,6 +81,18 @@ enum Cmd {
     /// Transmission chains computed from the stored cases and links.
     #[command(subcommand)]
     Chains(ChainsCmd),
+    /// Location traces: import into a trace store.
+    #[command(subcommand)]
+    Traces(firebreak::traces::cli::TracesCmd),
+    /// Find the spatiotemporal companions (时空伴随者) of cases in a trace store: everyone whose
+    /// trace came within --radius metres and --window of a case's. JSON (an array, one object per
+    /// companion) or CSV on standard output.
+    ///
+    /// Example: firebreak colocate --store ./traces --case 003 --radius 50 --window 5m --from 2008-10-23 --to 2008-10-30
+    Colocate(firebreak::traces::cli::ColocateArgs),
+    /// Simulators for benchmarks and drills.
+    #[command(subcommand)]
+    Sim(firebreak::traces::cli::SimCmd),
 }
 
 #[derive(Subcommand)]
@@ -443,7 +458,10 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
         Cmd::Demo { port, data_dir } => demo(port, &data_dir).await,
-        Cmd::Serve { db, bind, secure_cookies } => {
+        Cmd::Traces(firebreak::traces::cli::TracesCmd::Import(a)) => firebreak::traces::cli::import(a),
+        Cmd::Colocate(a) => firebreak::traces::cli::colocate(a),
+        Cmd::Sim(firebreak::traces::cli::SimCmd::Traces(a)) => firebreak::traces::cli::sim(a),
+        Cmd::Serve { db, bind, secure_cookies, trace_store } => {
             let db = db.connect().await?;
             let admins = auth::list(&db, None).await?.into_iter().filter(|u| u.role == "admin" && u.active).count();
             if admins == 0 {
@@ -458,8 +476,11 @@ async fn main() -> anyhow::Result<()> {
                      so someone who can write the database could rewrite it consistently"
                 );
             }
-            let cfg =
-                Config { secure_cookies: secure_cookies.unwrap_or(!bind.ip().is_loopback()), ..Config::default() };
+            let cfg = Config {
+                secure_cookies: secure_cookies.unwrap_or(!bind.ip().is_loopback()),
+                trace_store,
+                ..Config::default()
+            };
             serve(db, bind, cfg).await
         }
         Cmd::Migrate { db } => {

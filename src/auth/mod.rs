@@ -75,6 +75,10 @@ impl Role {
     pub fn can_export(self) -> bool {
         matches!(self, Role::Admin | Role::Commander | Role::Investigator)
     }
+    /// Search the location trace store for companions of cases (时空伴随).
+    pub fn can_search_traces(self) -> bool {
+        matches!(self, Role::Admin | Role::Investigator)
+    }
     pub fn can_manage_users(self) -> bool {
         matches!(self, Role::Admin)
     }

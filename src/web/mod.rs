@@ -27,11 +27,13 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Time zone in which times are shown when the user's jurisdiction names none.
     pub display_tz: chrono_tz::Tz,
+    /// Folder of the location trace store (`--trace-store`, `FIREBREAK_TRACE_STORE`), if any.
+    pub trace_store: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { secure_cookies: true, display_tz: chrono_tz::Asia::Shanghai }
+        Config { secure_cookies: true, display_tz: chrono_tz::Asia::Shanghai, trace_store: None }
     }
 }
 
@@ -47,7 +49,7 @@ pub struct AppState {
 #[openapi(
     info(title = "firebreak API", description = "Command platform for a city's emergency headquarters. Authenticate with POST /api/v1/auth/login, then send Authorization: Bearer TOKEN. Errors are RFC 9457 problem details. Identity and phone numbers are masked; POST /api/v1/people/{id}/unmask (with a reason, audited) shows them to roles that may."),
     servers((url = "/api/v1", description = "this server")),
-    tags((name = "auth"), (name = "jurisdictions"), (name = "people"), (name = "users"), (name = "audit"), (name = "analytics"), (name = "fire"), (name = "tracing"), (name = "health"))
+    tags((name = "auth"), (name = "jurisdictions"), (name = "people"), (name = "users"), (name = "audit"), (name = "analytics"), (name = "fire"), (name = "tracing"), (name = "traces"), (name = "health"))
 )]
 struct ApiDoc;
 
@@ -61,6 +63,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::analytics::http::api())
         .merge(crate::fire::http::api())
         .merge(crate::tracing::http::api())
+        .merge(crate::traces::http::api())
         .split_for_parts();
     let api = Arc::new(api);
     let spec = api.clone();
@@ -76,6 +79,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::analytics::http::pages())
         .merge(crate::fire::http::pages())
         .merge(crate::tracing::http::pages())
+        .merge(crate::traces::http::pages())
         .merge(home::pages())
         .merge(assets::routes())
         .fallback(not_found)

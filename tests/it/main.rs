@@ -9,4 +9,5 @@ mod cli;
 mod fire;
 mod helpers;
 mod scope;
+mod traces;
 mod tracing;
