@@ -192,20 +192,10 @@ pub async fn station(db: &Db, scope: &Scope, code: &str) -> Result<Station, Stor
     s.ok_or(StoreError::NotFound)
 }
 
-async fn jurisdiction_in_scope(db: &Db, scope: &Scope, code: &str) -> Result<jurisdictions::Jurisdiction, StoreError> {
-    match jurisdictions::get(db, code.trim()).await? {
-        None => Err(StoreError::Invalid(vec![DomainError::new("jurisdiction", format!("no jurisdiction {code}"))])),
-        Some(j) if !scope.contains(&j) => {
-            Err(StoreError::Forbidden(format!("jurisdiction {code} is outside your jurisdiction")))
-        }
-        Some(j) => Ok(j),
-    }
-}
-
 /// Creates a station (audited). A taken code answers `Conflict`.
 pub async fn create_station(db: &Db, scope: &Scope, actor: &Actor, input: &StationInput) -> Result<String, StoreError> {
     let (params, code) = input.validate().map_err(StoreError::Invalid)?;
-    let j = jurisdiction_in_scope(db, scope, &input.jurisdiction).await?;
+    let j = jurisdictions::in_scope(db, scope, &input.jurisdiction).await?;
     let now = crate::db::now();
     let name = input.name.trim().to_string();
     let note = input.note.clone().unwrap_or_default();
@@ -655,7 +645,7 @@ pub async fn assign(
     jurisdiction: &str,
     station: Option<&str>,
 ) -> Result<(), StoreError> {
-    let j = jurisdiction_in_scope(db, scope, jurisdiction).await?;
+    let j = jurisdictions::in_scope(db, scope, jurisdiction).await?;
     if !["county", "township", "village"].contains(&j.level.as_str()) {
         return Err(StoreError::Invalid(vec![DomainError::new(
             "jurisdiction",

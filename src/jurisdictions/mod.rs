@@ -102,3 +102,21 @@ pub async fn count_by_level(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> 
 pub async fn scope_of(db: &Db, code: &str) -> Result<Option<Scope>, sqlx::Error> {
     Ok(get(db, code).await?.map(|j| Scope { code: j.code, path: j.path }))
 }
+
+/// The unit `code` (code or statistical code), refused unless it lies inside `scope`: an unknown
+/// code is [`StoreError::Invalid`] on the field `jurisdiction`, one outside the scope
+/// [`StoreError::Forbidden`]. Every slice that places a record in a jurisdiction checks it here.
+pub async fn in_scope(db: &Db, scope: &Scope, code: &str) -> Result<Jurisdiction, crate::people::StoreError> {
+    use crate::people::StoreError;
+    let code = code.trim();
+    match get(db, code).await? {
+        None => Err(StoreError::Invalid(vec![crate::domain::DomainError::new(
+            "jurisdiction",
+            format!("\"{code}\" is not a known jurisdiction code"),
+        )])),
+        Some(j) if !scope.contains(&j) => {
+            Err(StoreError::Forbidden(format!("jurisdiction {code} ({}) is outside your jurisdiction", j.name)))
+        }
+        Some(j) => Ok(j),
+    }
+}

@@ -79,16 +79,10 @@ async fn api_list(
     }))
 }
 
-/// A jurisdiction filter outside the user's scope is logged as denied (before the answer goes
-/// out, so the log holds it as soon as the client sees the 403).
+/// A refusal of `op` on person records: scope refusals are logged as denied (see
+/// [`crate::web::error::denied_filter`]).
 async fn denied_filter(st: &AppState, user: &CurrentUser, e: StoreError, op: &str) -> ApiError {
-    if let StoreError::Forbidden(m) = &e {
-        let ev = AuditEvent::new(&user.actor(), "denied", "person").detail(serde_json::json!({"op": op, "reason": m}));
-        if let Err(e) = audit::record(&st.db, ev).await {
-            return ApiError::internal(e);
-        }
-    }
-    e.into()
+    crate::web::error::denied_filter(st, user, "person", e, op).await
 }
 
 /// Register a person. The same identity document never makes two people (409).

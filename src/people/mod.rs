@@ -194,24 +194,10 @@ const SELECT: &str = "SELECT p.id, p.name, p.sex, p.birth_date, p.id_type, p.id_
     p.jurisdiction_code, j.name AS jurisdiction_name, p.created_at, p.updated_at, p.version \
     FROM people p JOIN jurisdictions j ON j.code = p.jurisdiction_code";
 
-/// Checks that `code` exists and lies inside `scope`; returns its canonical code.
-async fn jurisdiction_in_scope(db: &Db, scope: &Scope, code: &str) -> Result<String, StoreError> {
-    match jurisdictions::get(db, code).await? {
-        None => Err(StoreError::Invalid(vec![DomainError::new(
-            "jurisdiction",
-            format!("\"{code}\" is not a known jurisdiction code"),
-        )])),
-        Some(j) if !scope.contains(&j) => {
-            Err(StoreError::Forbidden(format!("jurisdiction {code} ({}) is outside your jurisdiction", j.name)))
-        }
-        Some(j) => Ok(j.code),
-    }
-}
-
 /// Registers a person. The same identity document never makes two people: a second one is a
 /// [`StoreError::Conflict`] on `id_number`.
 pub async fn create(db: &Db, scope: &Scope, actor: &Actor, p: &ValidPerson) -> Result<i64, StoreError> {
-    let jcode = match jurisdiction_in_scope(db, scope, &p.jurisdiction).await {
+    let jcode = match jurisdictions::in_scope(db, scope, &p.jurisdiction).await.map(|j| j.code) {
         Err(StoreError::Forbidden(m)) => {
             let ev = AuditEvent::new(actor, "denied", "person")
                 .jurisdiction(&p.jurisdiction)
@@ -329,7 +315,7 @@ pub async fn update(
             message: "this record was changed by someone else meanwhile; reload it".into(),
         });
     }
-    let jcode = match jurisdiction_in_scope(db, scope, &p.jurisdiction).await {
+    let jcode = match jurisdictions::in_scope(db, scope, &p.jurisdiction).await.map(|j| j.code) {
         Err(StoreError::Forbidden(m)) => {
             let ev = AuditEvent::new(actor, "denied", "person")
                 .id(id)

@@ -65,15 +65,10 @@ async fn deny(st: &AppState, user: &CurrentUser, op: &str) -> ApiError {
     ApiError::forbidden("your role may not do this on the investigation desk")
 }
 
-/// A jurisdiction filter outside the scope: 403, recorded as denied.
+/// A refusal of `op` on case records: scope refusals are logged as denied (see
+/// [`crate::web::error::denied_filter`]).
 async fn denied_filter(st: &AppState, user: &CurrentUser, e: StoreError, op: &str) -> ApiError {
-    if let StoreError::Forbidden(m) = &e {
-        let ev = AuditEvent::new(&user.actor(), "denied", "case").detail(serde_json::json!({"op": op, "reason": m}));
-        if let Err(e) = audit::record(&st.db, ev).await {
-            return ApiError::internal(e);
-        }
-    }
-    e.into()
+    crate::web::error::denied_filter(st, user, "case", e, op).await
 }
 
 /// A page of the line list.

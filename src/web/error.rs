@@ -128,3 +128,23 @@ impl From<crate::auth::UserError> for ApiError {
         }
     }
 }
+
+/// Turns a store refusal into an answer; a scope refusal ([`StoreError::Forbidden`], e.g. a
+/// jurisdiction filter outside the user's subtree) is first recorded as `denied` on `entity`, before
+/// the answer goes out, so the log holds it as soon as the client sees the 403.
+pub async fn denied_filter(
+    st: &crate::web::AppState,
+    user: &crate::auth::session::CurrentUser,
+    entity: &'static str,
+    e: StoreError,
+    op: &str,
+) -> ApiError {
+    if let StoreError::Forbidden(m) = &e {
+        let ev = crate::audit::AuditEvent::new(&user.actor(), "denied", entity)
+            .detail(serde_json::json!({"op": op, "reason": m}));
+        if let Err(e) = crate::audit::record(&st.db, ev).await {
+            return ApiError::internal(e);
+        }
+    }
+    e.into()
+}
