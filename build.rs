@@ -13,6 +13,8 @@ fn main() {
     println!("cargo:rerun-if-changed=web/package.json");
     println!("cargo:rerun-if-changed=web/package-lock.json");
     println!("cargo:rerun-if-changed=build.rs");
+    // sqlx::migrate! embeds migrations/: a new file must rebuild the crate.
+    println!("cargo:rerun-if-changed=migrations");
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let web = root.join("web");
     let marker = web.join("node_modules/.package-lock.json");
