@@ -34,6 +34,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_profiles))
         .routes(routes!(api_golden24))
         .routes(routes!(api_save_profile))
+        .merge(super::manual_http::api())
+        .merge(super::clusters_http::api())
 }
 
 pub fn pages() -> Router<AppState> {
@@ -49,6 +51,8 @@ pub fn pages() -> Router<AppState> {
         .route("/cases/{id}/contacts/{person}/control", post(control_submit))
         .route("/chains", get(chains_page))
         .route("/golden24", get(golden24_page))
+        .merge(super::manual_http::pages())
+        .merge(super::clusters_http::pages())
 }
 
 fn today(st: &AppState) -> chrono::NaiveDate {
@@ -362,11 +366,15 @@ struct ListPage {
     qs_export: String,
     has_next: bool,
     can_investigate: bool,
+    clusters: Vec<super::clusters::ClusterRow>,
 }
 
 impl ListPage {
     fn sel(&self, v: &Option<String>, x: &str) -> bool {
         v.as_deref() == Some(x)
+    }
+    fn sel_cluster(&self, id: &i64) -> bool {
+        self.f.cluster == Some(*id)
     }
 }
 
@@ -396,7 +404,12 @@ async fn list_page(
     let pageno = f.page.unwrap_or(1).max(1);
     let per = i64::from(f.per_page.unwrap_or(50).clamp(1, 200));
     let pages = ((total + per - 1) / per).max(1);
+    let clusters = match super::clusters::list(&st.db, &user.scope, None).await {
+        Ok(k) => k,
+        Err(e) => return page_error(page, e),
+    };
     Ok(render(&ListPage {
+        clusters,
         qs_prev: qs(&f, Some(pageno.saturating_sub(1).max(1))),
         qs_next: qs(&f, Some(pageno + 1)),
         qs_export: qs(&f, None),
@@ -534,6 +547,8 @@ struct CasePageT {
     statuses: Vec<&'static str>,
     kinds: Vec<&'static str>,
     protections: Vec<&'static str>,
+    clusters: Vec<super::clusters::ClusterRow>,
+    all_clusters: Vec<super::clusters::ClusterRow>,
 }
 
 impl CasePageT {
@@ -552,8 +567,20 @@ async fn case_page(
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     let page = PageCtx::new(&headers, "tracing", Some(&user), &st.cfg);
+    let (clusters, all_clusters) = match async {
+        let mine = super::clusters::of_case(&st.db, &user.scope, id).await?;
+        let all = super::clusters::list(&st.db, &user.scope, None).await?;
+        Ok::<_, StoreError>((mine, all))
+    }
+    .await
+    {
+        Ok(k) => k,
+        Err(e) => return page_error(page, e),
+    };
     match super::detail(&st.db, &user.scope, &user.actor(), id).await {
         Ok(d) => Ok(render(&CasePageT {
+            all_clusters: all_clusters.into_iter().filter(|k| !clusters.iter().any(|m| m.id == k.id)).collect(),
+            clusters,
             page,
             d,
             can_investigate: user.role.can_investigate(),

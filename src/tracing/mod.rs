@@ -5,10 +5,14 @@
 //! keeps rows whose path starts with the caller's scope. A case's person comes from the people
 //! registry (never copied); reads of case lists and case pages are recorded in the audit log.
 
+pub mod clusters;
+pub mod clusters_http;
 pub mod external;
 pub mod http;
 pub mod i18n;
 pub mod import;
+pub mod manual;
+pub mod manual_http;
 pub mod policy;
 
 use crate::audit::{self, Actor, AuditEvent};
@@ -88,6 +92,8 @@ pub struct CaseFilter {
     pub to: Option<String>,
     /// Chain id (the smallest case id of the chain).
     pub chain: Option<i64>,
+    /// Cluster id (聚集性疫情): only the cases linked to it.
+    pub cluster: Option<i64>,
     /// Source id or person name contains.
     pub q: Option<String>,
     /// `report` (default, newest first), `onset`, `id`, `chain`.
@@ -163,6 +169,13 @@ async fn query(
     let n_dates = dates.len();
     let chain_clause = f.chain.map(|_| format!(" AND c.chain_id = ${}", n + n_dates + 1)).unwrap_or_default();
     wh.push_str(&chain_clause);
+    let n_chain = usize::from(f.chain.is_some());
+    if f.cluster.is_some() {
+        wh.push_str(&format!(
+            " AND c.id IN (SELECT case_id FROM cluster_cases WHERE cluster_id = ${})",
+            n + n_dates + n_chain + 1
+        ));
+    }
     let order = match f.sort.as_deref().unwrap_or("report") {
         "onset" => "c.onset_date DESC, c.id DESC",
         "id" => "c.id",
@@ -182,6 +195,7 @@ async fn query(
         for t in &texts { q = q.bind(t.clone()); c = c.bind(t.clone()); }
         for d in &dates { q = q.bind(*d); c = c.bind(*d); }
         if let Some(ch) = f.chain { q = q.bind(ch); c = c.bind(ch); }
+        if let Some(k) = f.cluster { q = q.bind(k); c = c.bind(k); }
         (q.fetch_all(pool).await?, c.fetch_one(pool).await?)
     });
     Ok(out)
@@ -568,6 +582,7 @@ struct ChainCase {
 struct ChainLink {
     source: String,
     infector_source_id: String,
+    infectee_source: String,
     infectee_source_id: String,
     certainty: String,
 }
@@ -602,7 +617,7 @@ pub async fn load_chains(
              JOIN jurisdictions j ON j.code = c.reporting_jurisdiction WHERE j.path LIKE $1 AND c.source LIKE $2 ORDER BY c.id")
             .bind(&like).bind(&src).fetch_all(pool).await?;
         let links = sqlx::query_as::<_, ChainLink>(
-            "SELECT l.source, l.infector_source_id, e.source_id AS infectee_source_id, l.certainty FROM transmission_links l \
+            "SELECT l.source, l.infector_source_id, e.source AS infectee_source, e.source_id AS infectee_source_id, l.certainty FROM transmission_links l \
              JOIN cases e ON e.id = l.infectee_case_id JOIN jurisdictions j ON j.code = e.reporting_jurisdiction \
              WHERE j.path LIKE $1 AND e.source LIKE $2 ORDER BY l.id")
             .bind(&like).bind(&src).fetch_all(pool).await?;
@@ -624,7 +639,9 @@ pub async fn load_chains(
             _ => Certainty::Possible,
         };
         let infector = Key { source: l.source.clone(), id: l.infector_source_id.clone() };
-        let infectee = Key { source: l.source.clone(), id: l.infectee_source_id.clone() };
+        // The infectee is a case of its own source; the infector is named in the link's source
+        // (a hand-typed link from a case of another source carries that case's source).
+        let infectee = Key { source: l.infectee_source.clone(), id: l.infectee_source_id.clone() };
         b.add_link(&infector, &infectee, certainty)?;
     }
     let (input, labels) = b.build();

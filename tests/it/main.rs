@@ -11,3 +11,4 @@ mod helpers;
 mod scope;
 mod traces;
 mod tracing;
+mod tracing_manual;
