@@ -34,6 +34,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_profiles))
         .routes(routes!(api_golden24))
         .routes(routes!(api_save_profile))
+        .merge(super::companions::api())
 }
 
 pub fn pages() -> Router<AppState> {
@@ -49,6 +50,7 @@ pub fn pages() -> Router<AppState> {
         .route("/cases/{id}/contacts/{person}/control", post(control_submit))
         .route("/chains", get(chains_page))
         .route("/golden24", get(golden24_page))
+        .merge(super::companions::pages())
 }
 
 fn today(st: &AppState) -> chrono::NaiveDate {

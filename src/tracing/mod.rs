@@ -5,9 +5,11 @@
 //! keeps rows whose path starts with the caller's scope. A case's person comes from the people
 //! registry (never copied); reads of case lists and case pages are recorded in the audit log.
 
+pub mod companions;
 pub mod external;
 pub mod http;
 pub mod i18n;
+pub mod i18n_desk;
 pub mod import;
 pub mod policy;
 
