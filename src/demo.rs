@@ -142,3 +142,74 @@ async fn load_tracing(db: &Db, actor: &Actor) -> anyhow::Result<()> {
     import::write(db, batch, &o).await.map_err(|e| anyhow::anyhow!("demo Tianjin cases: {e}"))?;
     Ok(())
 }
+
+/// Bounding box of the demo's traces: the urban area of 宝坻区 (Baodi, Tianjin), where the
+/// 2020 department store cluster of the Tianjin data happened (approximate, degrees: south,
+/// north latitude; west, east longitude).
+pub const BAODI_BBOX: (f64, f64, f64, f64) = (39.70, 39.75, 117.27, 117.34);
+
+/// Tianjin cases whose people get a key of the demo trace store (shoppers of the department store
+/// cluster, onset 2020-01-24 … 27): their close-contact windows overlap the simulated days.
+pub const DEMO_TRACE_CASES: [&str; 3] = ["TJ34", "TJ51", "TJ58"];
+
+/// The demo's location traces, so "find companions" works on first start: 600 simulated people
+/// in Baodi, 2020-01-24 … 26 (UTC days), a fix every 15 minutes (172,800 points, written to
+/// `dir` by the generator of `firebreak-tracestore` when `dir` holds no day yet), and the people
+/// of [`DEMO_TRACE_CASES`] linked to simulated keys who really meet others (each key's
+/// companions over the case's default search range are counted; the first key with at least
+/// three is taken). Linking runs once per database.
+pub async fn load_traces(db: &Db, dir: &std::path::Path) -> anyhow::Result<()> {
+    use firebreak_tracestore::sim::{SimOptions, SimOut, simulate};
+    let has_days = dir.exists() && !firebreak_tracestore::store::day_dirs(dir)?.is_empty();
+    if !has_days {
+        let d = dir.to_path_buf();
+        let o = SimOptions {
+            people: 600,
+            days: 3,
+            interval_s: 900,
+            seed: 2020,
+            start_day: 18_285,
+            bbox: BAODI_BBOX,
+            ..Default::default()
+        };
+        tokio::task::spawn_blocking(move || simulate(&o, SimOut::Store(&d))).await??;
+    }
+    if db.setting("demo_traces_linked").await?.is_some() {
+        return Ok(());
+    }
+    let actor = Actor::system();
+    let root = crate::jurisdictions::scope_of(db, "430400").await?.context("Hengyang root missing")?;
+    let mut next = 0u64;
+    for sid in DEMO_TRACE_CASES {
+        let id: Option<i64> = crate::db_run!(db, p => sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM cases WHERE source = 'tianjin' AND source_id = $1").bind(sid).fetch_optional(p).await)?;
+        let Some(id) = id else { continue };
+        let case = crate::tracing::get(db, &root, &actor, id).await?;
+        let w = crate::tracing::policy::close_window(db, id).await?;
+        let r = crate::tracing::companions::resolve(&case, w.as_ref(), &Default::default(), chrono_tz::Asia::Shanghai)
+            .map_err(|e| anyhow::anyhow!("demo case {sid}: {e:?}"))?;
+        // Keys are tried in order; each case takes a key no other demo case has.
+        while next < 40 {
+            let key = format!("p{next:07}");
+            next += 1;
+            let q = crate::traces::Query {
+                cases: vec![key.clone()],
+                radius_m: r.radius_m,
+                window_s: r.window_s,
+                from_us: Some(r.from.timestamp_micros()),
+                to_us: Some(r.to.timestamp_micros()),
+                min_copresence_s: 0,
+                progress: false,
+            };
+            let found = crate::traces::search(dir.to_path_buf(), q).await?.map_err(|m| anyhow::anyhow!("{m}"))?;
+            if found.companions.len() >= 3 {
+                crate::tracing::companions::link_key(db, &root, &actor, case.person_id, &key, "demo")
+                    .await
+                    .map_err(|e| anyhow::anyhow!("demo trace key {key} for {sid}: {e}"))?;
+                break;
+            }
+        }
+    }
+    db.set_setting("demo_traces_linked", &crate::db::now().to_rfc3339()).await?;
+    Ok(())
+}

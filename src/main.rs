@@ -874,6 +874,10 @@ async fn demo(port: u16, data_dir: &Path) -> anyhow::Result<()> {
     } else {
         println!("reusing the data in {url}");
     }
+    let traces = data_dir.join("traces");
+    let t1 = std::time::Instant::now();
+    firebreak::demo::load_traces(&db, &traces).await?;
+    println!("demo location traces in {} ({:.1} s)", traces.display(), t1.elapsed().as_secs_f64());
     let bind = SocketAddr::from(([127, 0, 0, 1], port));
     println!("\nfirebreak demo: http://{bind}/");
     println!("  log in as admin / {password}   (city administrator, 衡阳市)");
@@ -881,7 +885,7 @@ async fn demo(port: u16, data_dir: &Path) -> anyhow::Result<()> {
         "  other demo accounts, same password: commander, hengshan (衡山县), changning (常宁市), gaozhu (高竹村委会), auditor"
     );
     println!("  API docs: http://{bind}/api/docs/   Ctrl-C stops.\n");
-    serve(db, bind, Config { secure_cookies: false, ..Config::default() }).await
+    serve(db, bind, Config { secure_cookies: false, trace_store: Some(traces), ..Config::default() }).await
 }
 
 async fn serve(db: Db, bind: SocketAddr, cfg: Config) -> anyhow::Result<()> {

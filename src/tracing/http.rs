@@ -36,6 +36,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_save_profile))
         .merge(super::manual_http::api())
         .merge(super::clusters_http::api())
+        .merge(super::companions::api())
 }
 
 pub fn pages() -> Router<AppState> {
@@ -53,6 +54,7 @@ pub fn pages() -> Router<AppState> {
         .route("/golden24", get(golden24_page))
         .merge(super::manual_http::pages())
         .merge(super::clusters_http::pages())
+        .merge(super::companions::pages())
 }
 
 fn today(st: &AppState) -> chrono::NaiveDate {

@@ -7,9 +7,11 @@
 
 pub mod clusters;
 pub mod clusters_http;
+pub mod companions;
 pub mod external;
 pub mod http;
 pub mod i18n;
+pub mod i18n_desk;
 pub mod import;
 pub mod manual;
 pub mod manual_http;

@@ -367,6 +367,37 @@ pub async fn recompute_all(db: &Db) -> Result<usize, sqlx::Error> {
     Ok(n)
 }
 
+/// The close-contact window of a case under the profile in force on its report date: an
+/// exposure overlapping `[from, until]` (days, inclusive; `until` open while the case is not
+/// isolated) makes a close contact (see [`classify`]). `rule` is the filled-in rule text.
+#[derive(Debug, Clone, Serialize)]
+pub struct CloseWindow {
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    /// `code vN` of the profile.
+    pub profile: String,
+    pub rule_id: String,
+    pub rule: String,
+}
+
+/// The close-contact window of case `case_id` (`None` when the case does not exist).
+pub async fn close_window(db: &Db, case_id: i64) -> Result<Option<CloseWindow>, sqlx::Error> {
+    let profiles = profiles(db).await.map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    let c: Option<CaseDates> = db_run!(db, pool => sqlx::query_as::<_, CaseDates>(
+        "SELECT person_id, classification, onset_date, sampling_date, report_date, isolation_date FROM cases WHERE id = $1")
+        .bind(case_id).fetch_optional(pool).await)?;
+    let Some(c) = c else { return Ok(None) };
+    let Some(p) = in_force(&profiles, c.report_date.or(c.onset_date)) else { return Ok(None) };
+    let (from, until, rule) = window(p, &c);
+    Ok(Some(CloseWindow {
+        from,
+        until,
+        profile: format!("{} v{}", p.code, p.version),
+        rule_id: p.contacts.close.id.clone(),
+        rule,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -182,9 +182,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the real application over `store`.
 pub async fn spawn_app_on(store: TestDb) -> TestApp {
+    spawn_app_with_traces(store, None).await
+}
+
+/// Starts the real application over `store`, with a location trace store folder.
+pub async fn spawn_app_with_traces(store: TestDb, trace_store: Option<PathBuf>) -> TestApp {
     let state = AppState {
         db: store.db.clone(),
-        cfg: Arc::new(Config { secure_cookies: false, ..Default::default() }),
+        cfg: Arc::new(Config { secure_cookies: false, trace_store, ..Default::default() }),
         throttle: Arc::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding a port");

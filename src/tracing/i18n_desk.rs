@@ -1,0 +1,53 @@
+//! Interface strings of the companion search page, the contact list and the policy profile
+//! editor (key, zh-CN, en), looked up by `Tr::t` after the desk's own. Terms follow GLOSSARY.md.
+
+pub const STRINGS: &[(&str, &str, &str)] = &[
+    ("find_companions", "时空伴随者查找", "Find companions"),
+    (
+        "companions_note",
+        "在位置轨迹库中查找与病例轨迹在设定距离和时间窗内相遇的人员（时空伴随者），按共处时长排序；勾选确认后登记为暴露，并按防控方案判定为密接。",
+        "Searches the location trace store for people whose trace came within the distance and time window of the case's trace (spatiotemporal companions), ranked by time together; confirmed ones become exposures and are classified by the policy profile.",
+    ),
+    (
+        "no_trace_store",
+        "服务器未配置位置轨迹库（--trace-store DIR）",
+        "No location trace store configured on this server (--trace-store DIR)",
+    ),
+    ("trace_keys", "轨迹标识", "Trace keys"),
+    ("trace_key", "轨迹标识", "Trace key"),
+    (
+        "no_trace_keys",
+        "该病例人员尚未关联轨迹标识：请先关联（如手机号对应的轨迹编号）",
+        "The case's person has no trace key yet: link one first",
+    ),
+    ("link_trace_key", "关联轨迹标识", "Link a trace key"),
+    ("close_window", "密接判定时间窗", "Close-contact window"),
+    ("radius_m", "距离(米)", "Distance (m)"),
+    ("window_min", "时间窗(分钟)", "Window (min)"),
+    ("min_copresence_min", "最短共处(分钟)", "Min. together (min)"),
+    ("candidates", "候选时空伴随者", "Candidates"),
+    ("case_keys_searched", "病例轨迹标识", "Case keys"),
+    ("points_read", "个轨迹点", "points read"),
+    ("days_read", "天分区", "days read"),
+    ("keys_without_points", "该时段无轨迹点", "no points in the range"),
+    ("no_companions", "未找到时空伴随者", "No companions found"),
+    ("copresence_min", "共处(分钟)", "Together (min)"),
+    ("encounters", "相遇点对", "Encounters"),
+    ("min_distance_m", "最近距离(米)", "Closest (m)"),
+    ("first_last", "首次 … 末次相遇", "First … last"),
+    ("where", "最近相遇地点", "Where (closest)"),
+    ("confirmed", "已确认", "confirmed"),
+    ("confirm", "确认", "Confirm"),
+    ("registered_elsewhere", "已在其他辖区登记（请协查）", "Registered in another jurisdiction (ask them)"),
+    ("not_registered", "未登记：确认后将登记", "Not registered: registered on confirmation"),
+    ("more_candidates", "仅显示前", "Showing the first"),
+    ("confirm_companions", "确认所选为密切接触者", "Confirm the selected as contacts"),
+    (
+        "confirm_note",
+        "确认时以相同参数重新计算，保存匹配证据，并按防控方案重新判定密接",
+        "Confirmation reruns the search with the same parameters, keeps the match evidence and reclassifies the contacts",
+    ),
+    ("confirmed_companions", "已确认的时空伴随者", "Confirmed companions"),
+    ("search_params", "查找参数", "Search"),
+    ("confirmed_by", "确认人", "Confirmed by"),
+];
