@@ -167,7 +167,7 @@ impl Kernel {
     ///   value where x ≤ 1;
     /// - +∞ gives 709.78 (use [`Kernel::ln_inf`] where +∞ can occur);
     /// - −0 is taken as 0; a negative x gives ln |x|, NaN a finite value: the one call site that
-    ///   can see a negative argument discards the result ([`Kernel::fwi_dsr`]).
+    ///   can see a negative argument discards the result ([`Kernel::fwi_ln`]).
     #[inline(always)]
     pub(crate) fn ln(&self, x: f64) -> f64 {
         // x = 2^k · m, m in [√2/2, √2); the sign bit cleared first.
@@ -208,55 +208,59 @@ impl Kernel {
         wmo + wetting
     }
 
-    /// Eqs. 4, 5 and the weather terms of eqs. 6a–7b, 8 and 9 of [`crate::components::ffmc`]:
-    /// what today's FFMC needs of the weather alone, for [`Kernel::ffmc_dry`]. `rh` already
-    /// through [`effective_rh`].
+    /// The logarithms and the temperature factor of [`crate::components::ffmc`]: what today's
+    /// FFMC needs of the weather alone, with [`Kernel::ffmc_equilibrium`]. Returns ln `rh`,
+    /// ln(1 − `rh`/100) (the h of eqs. 7a, 7b) and the temperature factor of eqs. 6b and 7b
+    /// times ln 10 (eqs. 8 and 9 take 10^(−k·factor)). `rh` already through [`effective_rh`].
     #[inline(always)]
-    pub(crate) fn ffmc_weather(&self, temp: f64, rh: f64) -> FfmcWeather {
-        let ln_rh = self.ln(rh);
-        let humid = 0.18 * (21.1 - temp) * (1.0 - self.exp(-0.115 * rh));
-        let near_sat = self.exp((rh - 100.0) * 0.1);
-        FfmcWeather {
-            ed: 0.942 * self.exp(0.679 * ln_rh) + 11.0 * near_sat + humid,
-            ew: 0.618 * self.exp(0.753 * ln_rh) + 10.0 * near_sat + humid,
-            // Eqs. 8, 9 take 10^(−k·temp_effect) = e^(−k·temp_effect·ln 10).
-            temp_effect: 0.581 * LN_10 * self.exp(0.0365 * temp),
-            ln_h_drying: ln_rh - LN_100,
-            ln_h_wetting: self.ln((100.0 - rh) * 0.01),
-        }
+    pub(crate) fn ffmc_weather_logs(&self, temp: f64, rh: f64) -> (f64, f64, f64) {
+        (self.ln(rh), self.ln((100.0 - rh) * 0.01), 0.581 * LN_10 * self.exp(0.0365 * temp))
     }
 
-    /// Eqs. 6a–10 of [`crate::components::ffmc`] (the drying or wetting phase), branch-free,
-    /// from the moisture content `wmo` (%) after rain and [`Kernel::ffmc_weather`]; `rh`
-    /// already through [`effective_rh`].
-    ///
-    /// Returns today's FFMC and its moisture content `fm` (eq. 1 of today's FFMC, which is
-    /// tomorrow's `wmo` and the ISI's `m`) without the division of eq. 1: eq. 1 of eq. 10 is
-    /// linear in the moisture, `fm = m.0 + m.1 · wm` with `m` from [`ffmc_moisture_line`], once
-    /// `wm` is bounded to the range where eq. 10 gives 0..=101.
+    /// Eqs. 4, 5 of [`crate::components::ffmc`]: the equilibrium moisture contents for drying
+    /// and wetting (%), from `ln_rh` ([`Kernel::ffmc_weather_logs`]).
     #[inline(always)]
-    pub(crate) fn ffmc_dry(
-        &self,
-        wmo: f64,
-        w: &FfmcWeather,
-        rh: f64,
-        wind: f64,
-        k: f64,
-        m: (f64, f64, f64),
-    ) -> (f64, f64) {
+    pub(crate) fn ffmc_equilibrium(&self, temp: f64, rh: f64, ln_rh: f64) -> (f64, f64) {
+        let humid = 0.18 * (21.1 - temp) * (1.0 - self.exp(-0.115 * rh));
+        let near_sat = self.exp((rh - 100.0) * 0.1);
+        let ed = 0.942 * self.exp(0.679 * ln_rh) + 11.0 * near_sat + humid;
+        let ew = 0.618 * self.exp(0.753 * ln_rh) + 10.0 * near_sat + humid;
+        (ed, ew)
+    }
+
+    /// Eqs. 6a–7b of [`crate::components::ffmc`], branch-free: the log drying or wetting rate
+    /// times ln 10 (the exponent of eqs. 8 and 9), from the moisture content `wmo` (%) after
+    /// rain and [`Kernel::ffmc_equilibrium`]; `rh` already through [`effective_rh`].
+    #[inline(always)]
+    pub(crate) fn ffmc_rate(&self, wmo: f64, w: &FfmcWeather, rh: f64, wind: f64) -> f64 {
         let wmo = sel(wmo > 250.0, 250.0, wmo);
-        let (ed, ew) = (w.ed, w.ew);
-        // Eqs. 6a/6b (drying, h = rh/100) or 7a/7b (wetting, h = 1 − rh/100): one rate, one branch.
-        let drying = wmo > ed;
-        let wetting = !drying && wmo < ed && wmo < ew;
+        // Drying (eqs. 6a, 6b, h = rh/100) where wmo > ed, else wetting (eqs. 7a, 7b,
+        // h = 1 − rh/100; [`Kernel::ffmc_dry`] uses the rate only where wmo < ed and wmo < ew).
+        let drying = wmo > w.ed;
         let h = sel(drying, rh * 0.01, (100.0 - rh) * 0.01);
         let h17 = self.exp(1.7 * sel(drying, w.ln_h_drying, w.ln_h_wetting));
         let h2 = h * h;
         let h4 = h2 * h2;
         let h8 = h4 * h4;
         let k01 = 0.424 * (1.0 - h17) + 0.0694 * wind.sqrt() * (1.0 - h8);
-        // Eqs. 8, 9: 10^(−k·temp_effect).
-        let decay = self.exp(-(k01 * w.temp_effect));
+        k01 * w.temp_effect
+    }
+
+    /// Eqs. 8–10 of [`crate::components::ffmc`], branch-free, from the moisture content `wmo`
+    /// (%) after rain, `ed` and `ew` ([`Kernel::ffmc_equilibrium`]) and `rate`
+    /// ([`Kernel::ffmc_rate`]).
+    ///
+    /// Returns today's FFMC and its moisture content `fm` (eq. 1 of today's FFMC, which is
+    /// tomorrow's `wmo` and the ISI's `m`) without the division of eq. 1: eq. 1 of eq. 10 is
+    /// linear in the moisture, `fm = m.0 + m.1 · wm` with `m` from [`ffmc_moisture_line`], once
+    /// `wm` is bounded to the range where eq. 10 gives 0..=101.
+    #[inline(always)]
+    pub(crate) fn ffmc_dry(&self, wmo: f64, ed: f64, ew: f64, rate: f64, k: f64, m: (f64, f64, f64)) -> (f64, f64) {
+        let wmo = sel(wmo > 250.0, 250.0, wmo);
+        let drying = wmo > ed;
+        let wetting = !drying && wmo < ed && wmo < ew;
+        // Eqs. 8, 9: 10^(−rate).
+        let decay = self.exp(-rate);
         let wm = sel(drying, ed + (wmo - ed) * decay, sel(wetting, ew - (ew - wmo) * decay, wmo));
         // Eq. 10 is 0..=101 for wm in m.2..=250; beyond, it is bounded.
         let (m0, m1, wm_lo) = m;
@@ -340,20 +344,28 @@ impl Kernel {
         sel(u0 < 0.0, 0.0, u0)
     }
 
-    /// [`crate::components::fwi_dsr`], branch-free.
+    /// Eqs. 28a, 28b, 29 of [`crate::components::fwi_dsr`]: the intermediate FWI `B` from
+    /// ISI and BUI, with one exponential (of the argument the branch needs).
     #[inline(always)]
-    pub(crate) fn fwi_dsr(&self, isi: f64, bui: f64) -> (f64, f64) {
-        // Eqs. 28a, 28b: one exponential, of the argument the branch needs.
+    pub(crate) fn fwi_b(&self, isi: f64, bui: f64) -> f64 {
         let above = bui > 80.0;
         let e = self.exp(sel(above, -0.023 * bui, 0.809 * self.ln(bui)));
         let fd = sel(above, 1000.0 / (25.0 + 108.64 * e), 0.626 * e + 2.0);
-        let b = 0.1 * isi * fd;
+        0.1 * isi * fd
+    }
+
+    /// Eqs. 30a, 30b of [`crate::components::fwi_dsr`]: ln FWI from `b` ([`Kernel::fwi_b`]).
+    #[inline(always)]
+    pub(crate) fn fwi_ln(&self, b: f64) -> f64 {
         let ln_b = self.ln_inf(b);
-        let high = b > 1.0;
-        // Where b ≤ 1 the inner logarithm is of a negative number: NaN, discarded.
-        let ln_fwi = sel(high, 2.72 * self.exp(0.647 * self.ln_inf(0.434 * ln_b)), ln_b);
-        let fwi = sel(high, self.exp(ln_fwi), b);
-        (fwi, 0.0272 * self.exp(1.77 * ln_fwi))
+        // Where b ≤ 1 the inner logarithm is of a number ≤ 0: a meaningless value, discarded.
+        sel(b > 1.0, 2.72 * self.exp(0.647 * self.ln_inf(0.434 * ln_b)), ln_b)
+    }
+
+    /// FWI (eqs. 30a, 30b) and DSR (eq. 31) from `b` and `ln_fwi` ([`Kernel::fwi_ln`]).
+    #[inline(always)]
+    pub(crate) fn fwi_dsr(&self, b: f64, ln_fwi: f64) -> (f64, f64) {
+        (sel(b > 1.0, self.exp(ln_fwi), b), 0.0272 * self.exp(1.77 * ln_fwi))
     }
 }
 
@@ -364,15 +376,14 @@ fn sel(c: bool, a: f64, b: f64) -> f64 {
 }
 
 const LN_10: f64 = std::f64::consts::LN_10;
-const LN_100: f64 = 4.605_170_185_988_092;
+pub(crate) const LN_100: f64 = 4.605_170_185_988_092;
 
-/// What today's FFMC needs of the weather alone ([`Kernel::ffmc_weather`]).
+/// What today's FFMC needs of the weather alone ([`Kernel::ffmc_weather_logs`],
+/// [`Kernel::ffmc_equilibrium`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FfmcWeather {
     /// Eq. 4, equilibrium moisture content for drying (%).
     pub(crate) ed: f64,
-    /// Eq. 5, equilibrium moisture content for wetting (%).
-    pub(crate) ew: f64,
     /// The temperature factor of eqs. 6b and 7b, times ln 10 (eqs. 8 and 9).
     pub(crate) temp_effect: f64,
     /// ln(rh/100), the h of eqs. 6a, 6b.

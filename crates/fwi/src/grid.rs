@@ -356,7 +356,11 @@ fn rain_phase(kern: &fast::Kernel, rain: &[f64], moisture: &mut [f64], dmc: &mut
     let (moisture, dmc, dc) = (&mut moisture[..n], &mut dmc[..n], &mut dc[..n]);
     for j in 0..n {
         moisture[j] = kern.ffmc_rain(moisture[j], rain[j]);
+    }
+    for j in 0..n {
         dmc[j] = kern.dmc_rain(dmc[j], rain[j]);
+    }
+    for j in 0..n {
         dc[j] = kern.dc_rain(dc[j], rain[j]);
     }
 }
@@ -378,17 +382,23 @@ fn ffmc_weather(
     let n = temp.len();
     let rh = &rh[..n];
     let (ed, ew, te, ln_dry, ln_wet) = (&mut ed[..n], &mut ew[..n], &mut te[..n], &mut ln_dry[..n], &mut ln_wet[..n]);
+    // Two loops: the logarithms (ln rh kept in `ed` for the moment), then eqs. 4, 5.
     for i in 0..n {
-        let w = kern.ffmc_weather(temp[i], fast::effective_rh(rh[i]));
-        (ed[i], ew[i], te[i], ln_dry[i], ln_wet[i]) = (w.ed, w.ew, w.temp_effect, w.ln_h_drying, w.ln_h_wetting);
+        (ed[i], ln_wet[i], te[i]) = kern.ffmc_weather_logs(temp[i], fast::effective_rh(rh[i]));
+    }
+    for i in 0..n {
+        let ln_rh = ed[i];
+        (ed[i], ew[i]) = kern.ffmc_equilibrium(temp[i], fast::effective_rh(rh[i]), ln_rh);
+        ln_dry[i] = ln_rh - fast::LN_100;
     }
 }
 
+/// Two loops, each with a short dependency chain: the rate (stored in `te`), then the rest.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn ffmc_dry(
     kern: &fast::Kernel,
-    weather: [&[f64]; 5],
+    weather: [&mut [f64]; 5],
     rh: &[f64],
     wind: &[f64],
     k: f64,
@@ -398,17 +408,14 @@ fn ffmc_dry(
 ) {
     let n = ffmc.len();
     let [ed, ew, te, ln_dry, ln_wet] = weather;
-    let (ed, ew, te, ln_dry, ln_wet) = (&ed[..n], &ew[..n], &te[..n], &ln_dry[..n], &ln_wet[..n]);
-    let (rh, wind, moisture) = (&rh[..n], &wind[..n], &mut moisture[..n]);
+    let (ed, ew, ln_dry, ln_wet) = (&ed[..n], &ew[..n], &ln_dry[..n], &ln_wet[..n]);
+    let (rh, wind, moisture, rate) = (&rh[..n], &wind[..n], &mut moisture[..n], &mut te[..n]);
     for i in 0..n {
-        let w = fast::FfmcWeather {
-            ed: ed[i],
-            ew: ew[i],
-            temp_effect: te[i],
-            ln_h_drying: ln_dry[i],
-            ln_h_wetting: ln_wet[i],
-        };
-        (ffmc[i], moisture[i]) = kern.ffmc_dry(moisture[i], &w, fast::effective_rh(rh[i]), wind[i], k, m);
+        let w = fast::FfmcWeather { ed: ed[i], temp_effect: rate[i], ln_h_drying: ln_dry[i], ln_h_wetting: ln_wet[i] };
+        rate[i] = kern.ffmc_rate(moisture[i], &w, fast::effective_rh(rh[i]), wind[i]);
+    }
+    for i in 0..n {
+        (ffmc[i], moisture[i]) = kern.ffmc_dry(moisture[i], ed[i], ew[i], rate[i], k, m);
     }
 }
 
@@ -439,12 +446,20 @@ fn bui_low_pass(kern: &fast::Kernel, dmc: &[f64], bui: &mut [f64]) {
     }
 }
 
+/// Three loops, each with a short dependency chain: `B` (stored in `fwi` for the moment),
+/// ln FWI (in `dsr`), then FWI and DSR.
 #[inline(always)]
 fn fwi_pass(kern: &fast::Kernel, isi: &[f64], bui: &[f64], fwi: &mut [f64], dsr: &mut [f64]) {
     let n = fwi.len();
     let (isi, bui, dsr) = (&isi[..n], &bui[..n], &mut dsr[..n]);
     for i in 0..n {
-        (fwi[i], dsr[i]) = kern.fwi_dsr(isi[i], bui[i]);
+        fwi[i] = kern.fwi_b(isi[i], bui[i]);
+    }
+    for i in 0..n {
+        dsr[i] = kern.fwi_ln(fwi[i]);
+    }
+    for i in 0..n {
+        (fwi[i], dsr[i]) = kern.fwi_dsr(fwi[i], dsr[i]);
     }
 }
 
