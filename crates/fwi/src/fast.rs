@@ -127,15 +127,15 @@ impl Kernel {
     /// e^x. Relative error below 4·2^-52 (≈ 9e-16; checked against `f64::exp` in the tests)
     /// where e^x ≥ 2^-1021 (x ≥ −707.7); 0 where x < −708.4 (`f64::exp` gives a subnormal there:
     /// an absolute difference under 2^-1021 ≈ 4.5e-308); +∞ above 709.79, and for +∞; 0 for −∞.
-    /// NaN gives 0 (the kernel never passes NaN on to a result it keeps).
+    /// NaN gives NaN.
     ///
     /// Cost, for the vectoriser: 2 clamps, 4 operations of range reduction, 11 multiply-adds of
     /// polynomial and 3 of scale, no select and no integer arithmetic but one shift.
     #[inline(always)]
     pub(crate) fn exp(&self, x: f64) -> f64 {
-        // `maxpd`/`minpd` (NaN becomes EXP_MIN).
-        let xc = if x > self.exp_min { x } else { self.exp_min };
-        let xc = if xc < self.exp_max { xc } else { self.exp_max };
+        // `maxpd`/`minpd`, in the operand order that lets NaN through.
+        let xc = if x < self.exp_min { self.exp_min } else { x };
+        let xc = if xc > self.exp_max { self.exp_max } else { xc };
         // x = n·ln 2 + r, n integer, |r| ≤ ln 2 / 2. `t` holds SHIFT + 1022 + n, exactly (an
         // integer in [2^52, 2^53), where doubles are the integers).
         let t = xc.mul_add(self.log2_e, self.exp_shift);
@@ -190,11 +190,12 @@ impl Kernel {
         k.mul_add(self.ln2_hi, k.mul_add(self.ln2_lo, y))
     }
 
-    /// [`Kernel::ln`], with ln(+∞) = +∞: for the arguments that are +∞ when the wind is (the ISI
-    /// and FWI overflow to +∞ as in the reference for winds near `f64::MAX`).
+    /// [`Kernel::ln`], with ln(+∞) = +∞ and ln(NaN) = NaN: for the arguments that are +∞ when
+    /// the wind is (the ISI and FWI overflow to +∞ as in the reference for winds near
+    /// `f64::MAX`) or NaN when the reference's FFMC is (rains near 1e300 mm).
     #[inline(always)]
     pub(crate) fn ln_inf(&self, x: f64) -> f64 {
-        sel(x == f64::INFINITY, x, self.ln(x))
+        sel(x < f64::INFINITY, self.ln(x), x)
     }
 
     /// Eqs. 2, 3a, 3b of [`crate::components::ffmc`] (the rain phase), for a cell where
@@ -478,9 +479,10 @@ mod tests {
         for x in [709.8, 710.0, 1e10, f64::MAX, f64::INFINITY] {
             assert_eq!(K.exp(x), f64::INFINITY, "{x}");
         }
-        for x in [-708.5, -745.2, -1e10, f64::MIN, f64::NEG_INFINITY, f64::NAN] {
+        for x in [-708.5, -745.2, -1e10, f64::MIN, f64::NEG_INFINITY] {
             assert_eq!(K.exp(x), 0.0, "{x}");
         }
+        assert!(K.exp(f64::NAN).is_nan());
         // Where `f64::exp` is subnormal or nearly so, the result is 0 or close: an absolute
         // error under 2^-1021.
         for x in spread(-760.0, -707.0, 100_000) {
@@ -512,5 +514,6 @@ mod tests {
         assert_eq!(K.ln(-2.0), K.ln(2.0));
         assert!(K.ln(f64::NAN).is_finite());
         assert_eq!(K.ln_inf(2.0), K.ln(2.0));
+        assert!(K.ln_inf(f64::NAN).is_nan());
     }
 }
