@@ -363,6 +363,7 @@ fn grid_matches_station_at_the_edges() {
                             w[i]
                         );
                         checked += 1;
+                        nan += usize::from(b.is_nan());
                     }
                 }
             }
