@@ -273,16 +273,24 @@ impl Kernel {
         (sel(f > 101.0, 101.0, f), m1.mul_add(wm, m0))
     }
 
-    /// Eqs. 11–15 of [`crate::components::dmc_with_day_length`] (the rain phase), for a cell
-    /// where `rain` > 0.5 mm: the DMC after rain (yesterday's `p0` where `rain` ≤ 1.5 mm), ≥ 0.
+    /// Eqs. 11–14 of [`crate::components::dmc_with_day_length`] (the rain phase), for a cell
+    /// where `rain` > 0.5 mm: `wmr` − 20, the duff moisture content after rain less 20 %, whose
+    /// logarithm [`Kernel::dmc_rain`] takes.
     #[inline(always)]
-    pub(crate) fn dmc_rain(&self, p0: f64, rain: f64) -> f64 {
+    pub(crate) fn dmc_rain_moisture(&self, p0: f64, rain: f64) -> f64 {
         let rw = 0.92 * rain - 1.27;
         let wmi = 20.0 + 280.0 * self.exp(-0.023 * p0);
         let ln_p0 = self.ln(p0);
         let b = sel(p0 <= 33.0, 100.0 / (0.5 + 0.3 * p0), sel(p0 <= 65.0, 14.0 - 1.3 * ln_p0, 6.2 * ln_p0 - 17.2));
         let wmr = wmi + 1000.0 * rw / (48.77 + b * rw);
-        let pr = sel(rain <= 1.5, p0, 43.43 * (5.6348 - self.ln(wmr - 20.0)));
+        wmr - 20.0
+    }
+
+    /// Eq. 15 of [`crate::components::dmc_with_day_length`]: the DMC after rain (yesterday's
+    /// `p0` where `rain` ≤ 1.5 mm), ≥ 0, from the logarithm of [`Kernel::dmc_rain_moisture`].
+    #[inline(always)]
+    pub(crate) fn dmc_rain(&self, p0: f64, rain: f64, ln_moisture: f64) -> f64 {
+        let pr = sel(rain <= 1.5, p0, 43.43 * (5.6348 - ln_moisture));
         sel(pr < 0.0, 0.0, pr)
     }
 
@@ -297,13 +305,20 @@ impl Kernel {
         sel(d < 0.0, 0.0, d)
     }
 
-    /// Eqs. 18–21 of [`crate::components::dc_with_factor`] (the rain phase), for a cell where
-    /// `rain` > 0.5 mm: the DC after rain (yesterday's `dc0` where `rain` ≤ 2.8 mm), ≥ 0.
+    /// Eqs. 18–20 of [`crate::components::dc_with_factor`] (the rain phase), for a cell where
+    /// `rain` > 0.5 mm: 1 + 3.937·rd/qo, whose logarithm [`Kernel::dc_rain`] takes
+    /// (rd / qo = rd · e^(dc0/400) / 800).
     #[inline(always)]
-    pub(crate) fn dc_rain(&self, dc0: f64, rain: f64) -> f64 {
-        // rd / qo = rd · e^(dc0/400) / 800.
+    pub(crate) fn dc_rain_ratio(&self, dc0: f64, rain: f64) -> f64 {
         let rd = 0.83 * rain - 1.27;
-        let d = dc0 - 400.0 * self.ln(1.0 + 3.937 / 800.0 * rd * self.exp(dc0 * (1.0 / 400.0)));
+        1.0 + 3.937 / 800.0 * rd * self.exp(dc0 * (1.0 / 400.0))
+    }
+
+    /// Eq. 21 of [`crate::components::dc_with_factor`]: the DC after rain (yesterday's `dc0`
+    /// where `rain` ≤ 2.8 mm), ≥ 0, from the logarithm of [`Kernel::dc_rain_ratio`].
+    #[inline(always)]
+    pub(crate) fn dc_rain(&self, dc0: f64, rain: f64, ln_ratio: f64) -> f64 {
+        let d = dc0 - 400.0 * ln_ratio;
         let d = sel(d < 0.0, 0.0, d);
         sel(rain <= 2.8, dc0, d)
     }
@@ -320,10 +335,11 @@ impl Kernel {
     }
 
     /// [`crate::components::isi`] without the FBP wind function, from today's FFMC moisture
-    /// content `fm` (eq. 1 of today's FFMC, as [`Kernel::ffmc_dry`] returns it).
+    /// content `fm` (eq. 1 of today's FFMC, as [`Kernel::ffmc_dry`] returns it) and its
+    /// logarithm ([`Kernel::ln`]).
     #[inline(always)]
-    pub(crate) fn isi(&self, fm: f64, wind: f64) -> f64 {
-        let ff = 91.9 * (1.0 + self.exp(5.31 * self.ln(fm)) * (1.0 / 4.93e7));
+    pub(crate) fn isi(&self, fm: f64, ln_fm: f64, wind: f64) -> f64 {
+        let ff = 91.9 * (1.0 + self.exp(5.31 * ln_fm) * (1.0 / 4.93e7));
         0.208 * ff * self.exp(0.05039 * wind - 0.1386 * fm)
     }
 
@@ -336,31 +352,31 @@ impl Kernel {
     }
 
     /// Eq. 27b of [`crate::components::bui`], for `u` = [`Kernel::bui_high`] < `dmc` (so
-    /// `dmc` > 0).
+    /// `dmc` > 0), with `ln_dmc` = ln(0.0114·`dmc`).
     #[inline(always)]
-    pub(crate) fn bui_low(&self, dmc: f64, u: f64) -> f64 {
+    pub(crate) fn bui_low(&self, dmc: f64, ln_dmc: f64, u: f64) -> f64 {
         let p = (dmc - u) / dmc;
-        let cc = 0.92 + self.exp(1.7 * self.ln(0.0114 * dmc));
+        let cc = 0.92 + self.exp(1.7 * ln_dmc);
         let u0 = dmc - cc * p;
         sel(u0 < 0.0, 0.0, u0)
     }
 
     /// Eqs. 28a, 28b, 29 of [`crate::components::fwi_dsr`]: the intermediate FWI `B` from
-    /// ISI and BUI, with one exponential (of the argument the branch needs).
+    /// ISI, BUI and ln BUI, with one exponential (of the argument the branch needs).
     #[inline(always)]
-    pub(crate) fn fwi_b(&self, isi: f64, bui: f64) -> f64 {
+    pub(crate) fn fwi_b(&self, isi: f64, bui: f64, ln_bui: f64) -> f64 {
         let above = bui > 80.0;
-        let e = self.exp(sel(above, -0.023 * bui, 0.809 * self.ln(bui)));
+        let e = self.exp(sel(above, -0.023 * bui, 0.809 * ln_bui));
         let fd = sel(above, 1000.0 / (25.0 + 108.64 * e), 0.626 * e + 2.0);
         0.1 * isi * fd
     }
 
-    /// Eqs. 30a, 30b of [`crate::components::fwi_dsr`]: ln FWI from `b` ([`Kernel::fwi_b`]).
+    /// Eqs. 30a, 30b of [`crate::components::fwi_dsr`]: ln FWI from `b` ([`Kernel::fwi_b`]),
+    /// `ln_b` = [`Kernel::ln_inf`] of `b` and `ln_ln_b` = [`Kernel::ln_inf`] of 0.434·`ln_b`
+    /// (where b ≤ 1 that is the logarithm of a number ≤ 0: a meaningless value, discarded).
     #[inline(always)]
-    pub(crate) fn fwi_ln(&self, b: f64) -> f64 {
-        let ln_b = self.ln_inf(b);
-        // Where b ≤ 1 the inner logarithm is of a number ≤ 0: a meaningless value, discarded.
-        sel(b > 1.0, 2.72 * self.exp(0.647 * self.ln_inf(0.434 * ln_b)), ln_b)
+    pub(crate) fn fwi_ln(&self, b: f64, ln_b: f64, ln_ln_b: f64) -> f64 {
+        sel(b > 1.0, 2.72 * self.exp(0.647 * ln_ln_b), ln_b)
     }
 
     /// FWI (eqs. 30a, 30b) and DSR (eq. 31) from `b` and `ln_fwi` ([`Kernel::fwi_ln`]).

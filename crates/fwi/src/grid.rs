@@ -284,7 +284,7 @@ impl Run<'_, '_> {
             let i = i as usize;
             (w_rain[j], w_moisture[j], w_dmc[j], w_dc[j]) = (rain[i], moisture[i], dmc[i], dc[i]);
         }
-        rain_phase(&kern, w_rain, w_moisture, w_dmc, w_dc);
+        rain_phase(&kern, w_rain, w_moisture, w_dmc, w_dc, &mut s4[..wet.len()]);
         for (j, &i) in wet.iter().enumerate() {
             let i = i as usize;
             (moisture[i], dmc[i], dc[i]) = (w_moisture[j], w_dmc[j], w_dc[j]);
@@ -334,15 +334,15 @@ impl Run<'_, '_> {
         isi_pass(&kern, moisture, wind, isi);
         bui_pass(&kern, dmc, dc, bui);
         let low = indices_where(n, idx, |i| bui[i] < dmc[i]);
-        let (l_dmc, l_u) = (&mut s0[..low.len()], &mut s1[..low.len()]);
+        let (l_dmc, l_u, l_tmp) = (&mut s0[..low.len()], &mut s1[..low.len()], &mut s2[..low.len()]);
         for (j, &i) in low.iter().enumerate() {
             (l_dmc[j], l_u[j]) = (dmc[i as usize], bui[i as usize]);
         }
-        bui_low_pass(&kern, l_dmc, l_u);
+        bui_low_pass(&kern, l_dmc, l_u, l_tmp);
         for (j, &i) in low.iter().enumerate() {
             bui[i as usize] = l_u[j];
         }
-        fwi_pass(&kern, isi, bui, fwi, dsr);
+        fwi_pass(&kern, isi, bui, fwi, dsr, &mut s0[..n]);
     }
 }
 
@@ -350,18 +350,39 @@ impl Run<'_, '_> {
 // the slices do not overlap (Rust's `&mut` guarantee, kept as alias metadata), which it needs
 // to vectorise a loop that writes several arrays.
 
+/// Each loop's dependency chain holds at most one exponential or logarithm (a logarithm whose
+/// result another loop needs is stored in `tmp`), so that the processor overlaps many cells.
 #[inline(always)]
-fn rain_phase(kern: &fast::Kernel, rain: &[f64], moisture: &mut [f64], dmc: &mut [f64], dc: &mut [f64]) {
+fn rain_phase(
+    kern: &fast::Kernel,
+    rain: &[f64],
+    moisture: &mut [f64],
+    dmc: &mut [f64],
+    dc: &mut [f64],
+    tmp: &mut [f64],
+) {
     let n = rain.len();
-    let (moisture, dmc, dc) = (&mut moisture[..n], &mut dmc[..n], &mut dc[..n]);
+    let (moisture, dmc, dc, tmp) = (&mut moisture[..n], &mut dmc[..n], &mut dc[..n], &mut tmp[..n]);
     for j in 0..n {
         moisture[j] = kern.ffmc_rain(moisture[j], rain[j]);
     }
     for j in 0..n {
-        dmc[j] = kern.dmc_rain(dmc[j], rain[j]);
+        tmp[j] = kern.dmc_rain_moisture(dmc[j], rain[j]);
+    }
+    for t in tmp.iter_mut() {
+        *t = kern.ln(*t);
     }
     for j in 0..n {
-        dc[j] = kern.dc_rain(dc[j], rain[j]);
+        dmc[j] = kern.dmc_rain(dmc[j], rain[j], tmp[j]);
+    }
+    for j in 0..n {
+        tmp[j] = kern.dc_rain_ratio(dc[j], rain[j]);
+    }
+    for t in tmp.iter_mut() {
+        *t = kern.ln(*t);
+    }
+    for j in 0..n {
+        dc[j] = kern.dc_rain(dc[j], rain[j], tmp[j]);
     }
 }
 
@@ -419,12 +440,16 @@ fn ffmc_dry(
     }
 }
 
+/// ln `fm` first (kept in `isi` for the moment), then the ISI.
 #[inline(always)]
 fn isi_pass(kern: &fast::Kernel, moisture: &[f64], wind: &[f64], isi: &mut [f64]) {
     let n = isi.len();
     let (moisture, wind) = (&moisture[..n], &wind[..n]);
     for i in 0..n {
-        isi[i] = kern.isi(moisture[i], wind[i]);
+        isi[i] = kern.ln(moisture[i]);
+    }
+    for i in 0..n {
+        isi[i] = kern.isi(moisture[i], isi[i], wind[i]);
     }
 }
 
@@ -438,25 +463,38 @@ fn bui_pass(kern: &fast::Kernel, dmc: &[f64], dc: &[f64], bui: &mut [f64]) {
 }
 
 #[inline(always)]
-fn bui_low_pass(kern: &fast::Kernel, dmc: &[f64], bui: &mut [f64]) {
+fn bui_low_pass(kern: &fast::Kernel, dmc: &[f64], bui: &mut [f64], tmp: &mut [f64]) {
     let n = bui.len();
-    let dmc = &dmc[..n];
+    let (dmc, tmp) = (&dmc[..n], &mut tmp[..n]);
     for i in 0..n {
-        bui[i] = kern.bui_low(dmc[i], bui[i]);
+        tmp[i] = kern.ln(0.0114 * dmc[i]);
+    }
+    for i in 0..n {
+        bui[i] = kern.bui_low(dmc[i], tmp[i], bui[i]);
     }
 }
 
-/// Three loops, each with a short dependency chain: `B` (stored in `fwi` for the moment),
-/// ln FWI (in `dsr`), then FWI and DSR.
+/// Loops with one exponential or logarithm in each dependency chain: ln BUI (in `dsr` for the
+/// moment), `B` (in `fwi`), ln `B` (in `dsr`), ln(0.434·ln `B`) (in `tmp`), ln FWI (in `dsr`),
+/// then FWI and DSR.
 #[inline(always)]
-fn fwi_pass(kern: &fast::Kernel, isi: &[f64], bui: &[f64], fwi: &mut [f64], dsr: &mut [f64]) {
+fn fwi_pass(kern: &fast::Kernel, isi: &[f64], bui: &[f64], fwi: &mut [f64], dsr: &mut [f64], tmp: &mut [f64]) {
     let n = fwi.len();
-    let (isi, bui, dsr) = (&isi[..n], &bui[..n], &mut dsr[..n]);
+    let (isi, bui, dsr, tmp) = (&isi[..n], &bui[..n], &mut dsr[..n], &mut tmp[..n]);
     for i in 0..n {
-        fwi[i] = kern.fwi_b(isi[i], bui[i]);
+        dsr[i] = kern.ln(bui[i]);
     }
     for i in 0..n {
-        dsr[i] = kern.fwi_ln(fwi[i]);
+        fwi[i] = kern.fwi_b(isi[i], bui[i], dsr[i]);
+    }
+    for i in 0..n {
+        dsr[i] = kern.ln_inf(fwi[i]);
+    }
+    for i in 0..n {
+        tmp[i] = kern.ln_inf(0.434 * dsr[i]);
+    }
+    for i in 0..n {
+        dsr[i] = kern.fwi_ln(fwi[i], dsr[i], tmp[i]);
     }
     for i in 0..n {
         (fwi[i], dsr[i]) = kern.fwi_dsr(fwi[i], dsr[i]);
