@@ -272,7 +272,8 @@ impl Run<'_, '_> {
         let (ffmc, moisture, dmc, dc) = (&mut c.ffmc[..n], &mut c.moisture[..n], &mut c.dmc[..n], &mut c.dc[..n]);
         let (temp, rh, wind, rain) = (&c.temp[..n], &c.rh[..n], &c.wind[..n], &c.rain[..n]);
         let (isi, bui, fwi, dsr) = (&mut c.isi[..n], &mut c.bui[..n], &mut c.fwi[..n], &mut c.dsr[..n]);
-        // Passes over the chunk (it stays in L2), each a loop the compiler vectorises, short
+        // Passes over the chunk (its 17 arrays of at most 32 KB stay in the L2 cache, mostly;
+        // 2,048-cell chunks measured no faster), each a loop the compiler vectorises, short
         // enough that few values are live (fewer spills) and that the processor overlaps the
         // dependency chains of many cells.
         // 1: the rain phase of the three codes, only for the cells where it rained (> 0.5 mm):
