@@ -41,9 +41,10 @@ pub struct GridIndices {
 /// The FWI state of many cells (a raster flattened in any order), stepped one day at a time.
 ///
 /// Computes the equations of [`crate::Station::step`] for each cell with a vectorised,
-/// branch-free kernel and its own `exp`/`ln` (within a few ulps of `std`): a cell of the grid and
-/// a station at the same latitude agree to rounding (tested within 1e-9 relative over a year of
-/// every branch; typically 1e-13). The grid's results are the same bits on every CPU (AVX-512,
+/// branch-free kernel and its own `exp`/`ln` (within 4 and 2 ulps of `std`), in passes over
+/// chunks of cells (the rain phase only where it rained): a cell of the grid and a station at the
+/// same latitude agree to rounding (tested within 1e-9 relative over a year of every branch; the
+/// largest gap in that test is 7e-13). The grid's results are the same bits on every CPU (AVX-512,
 /// AVX2 or baseline, picked at run time) and with or without the `parallel` feature.
 #[derive(Debug, Clone)]
 pub struct FwiGrid {
@@ -51,6 +52,8 @@ pub struct FwiGrid {
     dmc_band: Vec<u8>,
     dc_band: Vec<u8>,
     ffmc: Vec<f64>,
+    /// The FFMC's moisture content (%), eq. 1 of `ffmc` (kept so that no cell-day divides for it).
+    moisture: Vec<f64>,
     dmc: Vec<f64>,
     dc: Vec<f64>,
 }
@@ -69,11 +72,13 @@ impl FwiGrid {
         }
         let n = latitudes.len();
         let s = params.start;
+        let m0 = fast::ffmc_moisture(s.ffmc(), params.ffmc_constant);
         Ok(FwiGrid {
             params,
             dmc_band: dmc_b,
             dc_band: dc_b,
             ffmc: vec![s.ffmc(); n],
+            moisture: vec![m0; n],
             dmc: vec![s.dmc(); n],
             dc: vec![s.dc(); n],
         })
@@ -143,7 +148,12 @@ impl FwiGrid {
         let k = self.params.ffmc_constant;
 
         let chunks = split(self, weather, out);
-        let run = |chunk: Chunk<'_>| arch.dispatch(Run { chunk, le: &le, lf: &lf, k });
+        let m = fast::ffmc_moisture_line(k);
+        // The scratch space is taken here, outside the code `dispatch` compiles for each
+        // instruction set (a closure called through the thread-local would not be).
+        let run = |chunk: Chunk<'_>| {
+            SCRATCH.with_borrow_mut(|scratch| arch.dispatch(Run { chunk, scratch, le: &le, lf: &lf, k, m }))
+        };
         #[cfg(feature = "parallel")]
         {
             use rayon::prelude::*;
@@ -195,6 +205,7 @@ struct Chunk<'a> {
     dmc_band: &'a [u8],
     dc_band: &'a [u8],
     ffmc: &'a mut [f64],
+    moisture: &'a mut [f64],
     dmc: &'a mut [f64],
     dc: &'a mut [f64],
     temp: &'a [f64],
@@ -210,9 +221,12 @@ struct Chunk<'a> {
 /// One chunk's loop, compiled for each instruction set `pulp` dispatches to.
 struct Run<'a, 'b> {
     chunk: Chunk<'a>,
+    scratch: &'b mut Scratch,
     le: &'b [f64; 5],
     lf: &'b [f64; 3],
     k: f64,
+    /// [`fast::ffmc_moisture_line`] of `k`.
+    m: (f64, f64, f64),
 }
 
 impl pulp::WithSimd for Run<'_, '_> {
@@ -220,53 +234,292 @@ impl pulp::WithSimd for Run<'_, '_> {
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
-        let Run { chunk: c, le, lf, k } = self;
+        self.run();
+    }
+}
+
+/// Scratch space of one chunk's step, kept per thread (no allocation per chunk and day).
+#[derive(Default)]
+struct Scratch {
+    idx: Vec<u32>,
+    vals: Vec<f64>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Number of `f64` scratch arrays of chunk length.
+const SCRATCH_ARRAYS: usize = 5;
+
+impl Run<'_, '_> {
+    #[inline(always)]
+    fn run(self) {
+        let Run { chunk: c, scratch, le, lf, k, m } = self;
+        let kern = fast::Kernel::new();
         let n = c.ffmc.len();
+        if scratch.idx.len() < n {
+            scratch.idx.resize(n, 0);
+            scratch.vals.resize(SCRATCH_ARRAYS * n, 0.0);
+        }
+        let idx = &mut scratch.idx[..n];
+        let (s0, rest) = scratch.vals.split_at_mut(n);
+        let (s1, rest) = rest.split_at_mut(n);
+        let (s2, rest) = rest.split_at_mut(n);
+        let (s3, rest) = rest.split_at_mut(n);
+        let s4 = &mut rest[..n];
         let (dmc_band, dc_band) = (&c.dmc_band[..n], &c.dc_band[..n]);
-        let (ffmc, dmc, dc) = (&mut c.ffmc[..n], &mut c.dmc[..n], &mut c.dc[..n]);
+        let (ffmc, moisture, dmc, dc) = (&mut c.ffmc[..n], &mut c.moisture[..n], &mut c.dmc[..n], &mut c.dc[..n]);
         let (temp, rh, wind, rain) = (&c.temp[..n], &c.rh[..n], &c.wind[..n], &c.rain[..n]);
         let (isi, bui, fwi, dsr) = (&mut c.isi[..n], &mut c.bui[..n], &mut c.fwi[..n], &mut c.dsr[..n]);
-        // Three passes over the chunk (it stays in L2), each a loop the compiler vectorises with
-        // few enough live values to stay in registers. 1: the FFMC.
-        for i in 0..n {
-            ffmc[i] = fast::ffmc(ffmc[i], temp[i], fast::effective_rh(rh[i]), wind[i], rain[i], k);
+        // Passes over the chunk (its 17 arrays of at most 32 KB stay in the L2 cache, mostly;
+        // 2,048-cell chunks measured no faster), each a loop the compiler vectorises, short
+        // enough that few values are live (fewer spills) and that the processor overlaps the
+        // dependency chains of many cells.
+        // 1: the rain phase of the three codes, only for the cells where it rained (> 0.5 mm):
+        // their values gathered into short arrays, computed, scattered back.
+        let wet = indices_where(n, idx, |i| rain[i] > 0.5);
+        let (w_rain, w_moisture, w_dmc, w_dc) =
+            (&mut s0[..wet.len()], &mut s1[..wet.len()], &mut s2[..wet.len()], &mut s3[..wet.len()]);
+        for (j, &i) in wet.iter().enumerate() {
+            let i = i as usize;
+            (w_rain[j], w_moisture[j], w_dmc[j], w_dc[j]) = (rain[i], moisture[i], dmc[i], dc[i]);
         }
-        // 2: DMC and DC; day-length terms by band, selected rather than looked up (no gather).
-        for i in 0..n {
-            let b = dmc_band[i];
-            let le_i = if b == 0 {
-                le[0]
-            } else if b == 1 {
-                le[1]
-            } else if b == 2 {
-                le[2]
-            } else if b == 3 {
-                le[3]
-            } else {
-                le[4]
-            };
-            let b = dc_band[i];
-            let lf_i = if b == 0 {
-                lf[0]
-            } else if b == 1 {
-                lf[1]
-            } else {
-                lf[2]
-            };
-            dmc[i] = fast::dmc(dmc[i], temp[i], fast::effective_rh(rh[i]), rain[i], le_i);
-            dc[i] = fast::dc(dc[i], temp[i], rain[i], lf_i);
+        rain_phase(&kern, w_rain, w_moisture, w_dmc, w_dc, &mut s4[..wet.len()]);
+        for (j, &i) in wet.iter().enumerate() {
+            let i = i as usize;
+            (moisture[i], dmc[i], dc[i]) = (w_moisture[j], w_dmc[j], w_dc[j]);
         }
-        // 3: the behaviour indices from today's codes.
-        for i in 0..n {
-            let s = fast::isi(ffmc[i], wind[i], k);
-            let u = fast::bui(dmc[i], dc[i]);
-            let (f, d) = fast::fwi_dsr(s, u);
-            isi[i] = s;
-            bui[i] = u;
-            fwi[i] = f;
-            dsr[i] = d;
+        // 2: the drying phase of the FFMC, every cell: the terms of the weather alone, then the
+        // moisture.
+        let (ed, ew, te, ln_dry, ln_wet) = (&mut s0[..n], &mut s1[..n], &mut s2[..n], &mut s3[..n], &mut s4[..n]);
+        ffmc_weather(&kern, temp, rh, ed, ew, te, ln_dry, ln_wet);
+        ffmc_dry(&kern, [ed, ew, te, ln_dry, ln_wet], rh, wind, k, m, moisture, ffmc);
+        // 3: the drying phase of the DMC and DC; day-length terms by band, one value where the
+        // whole chunk is in one band (the usual case), else selected per cell (no gather).
+        let one_band = |b: &[u8]| b.iter().fold(true, |same, &x| same & (x == b[0]));
+        if one_band(dmc_band) && one_band(dc_band) {
+            let (le_0, lf_0) = (le[usize::from(dmc_band[0])], lf[usize::from(dc_band[0])]);
+            for i in 0..n {
+                dmc[i] = kern.dmc_dry(dmc[i], temp[i], fast::effective_rh(rh[i]), le_0);
+                dc[i] = kern.dc_dry(dc[i], temp[i], lf_0);
+            }
+        } else {
+            for i in 0..n {
+                let b = dmc_band[i];
+                let le_i = if b == 0 {
+                    le[0]
+                } else if b == 1 {
+                    le[1]
+                } else if b == 2 {
+                    le[2]
+                } else if b == 3 {
+                    le[3]
+                } else {
+                    le[4]
+                };
+                let b = dc_band[i];
+                let lf_i = if b == 0 {
+                    lf[0]
+                } else if b == 1 {
+                    lf[1]
+                } else {
+                    lf[2]
+                };
+                dmc[i] = kern.dmc_dry(dmc[i], temp[i], fast::effective_rh(rh[i]), le_i);
+                dc[i] = kern.dc_dry(dc[i], temp[i], lf_i);
+            }
+        }
+        // 4: the behaviour indices from today's codes, one loop each. The BUI's eq. 27b only
+        // where it applies (DMC above about 0.4·DC), gathered like the rain phase.
+        isi_pass(&kern, moisture, wind, isi);
+        bui_pass(&kern, dmc, dc, bui);
+        let low = indices_where(n, idx, |i| bui[i] < dmc[i]);
+        let (l_dmc, l_u, l_tmp) = (&mut s0[..low.len()], &mut s1[..low.len()], &mut s2[..low.len()]);
+        for (j, &i) in low.iter().enumerate() {
+            (l_dmc[j], l_u[j]) = (dmc[i as usize], bui[i as usize]);
+        }
+        bui_low_pass(&kern, l_dmc, l_u, l_tmp);
+        for (j, &i) in low.iter().enumerate() {
+            bui[i as usize] = l_u[j];
+        }
+        fwi_pass(&kern, isi, bui, fwi, dsr, &mut s0[..n]);
+    }
+}
+
+// The passes, as functions of distinct slices: once inlined, the compiler still knows that
+// the slices do not overlap (Rust's `&mut` guarantee, kept as alias metadata), which it needs
+// to vectorise a loop that writes several arrays.
+
+/// Each loop's dependency chain holds at most one exponential or logarithm (a logarithm whose
+/// result another loop needs is stored in `tmp`), so that the processor overlaps many cells.
+#[inline(always)]
+fn rain_phase(
+    kern: &fast::Kernel,
+    rain: &[f64],
+    moisture: &mut [f64],
+    dmc: &mut [f64],
+    dc: &mut [f64],
+    tmp: &mut [f64],
+) {
+    let n = rain.len();
+    let (moisture, dmc, dc, tmp) = (&mut moisture[..n], &mut dmc[..n], &mut dc[..n], &mut tmp[..n]);
+    for j in 0..n {
+        moisture[j] = kern.ffmc_rain(moisture[j], rain[j]);
+    }
+    for j in 0..n {
+        tmp[j] = kern.dmc_rain_moisture(dmc[j], rain[j]);
+    }
+    for t in tmp.iter_mut() {
+        *t = kern.ln(*t);
+    }
+    for j in 0..n {
+        dmc[j] = kern.dmc_rain(dmc[j], rain[j], tmp[j]);
+    }
+    for j in 0..n {
+        tmp[j] = kern.dc_rain_ratio(dc[j], rain[j]);
+    }
+    for t in tmp.iter_mut() {
+        *t = kern.ln(*t);
+    }
+    for j in 0..n {
+        dc[j] = kern.dc_rain(dc[j], rain[j], tmp[j]);
+    }
+}
+
+/// The five outputs as separate arguments (references inside an array carry no alias
+/// guarantee, and the loop would not vectorise).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn ffmc_weather(
+    kern: &fast::Kernel,
+    temp: &[f64],
+    rh: &[f64],
+    ed: &mut [f64],
+    ew: &mut [f64],
+    te: &mut [f64],
+    ln_dry: &mut [f64],
+    ln_wet: &mut [f64],
+) {
+    let n = temp.len();
+    let rh = &rh[..n];
+    let (ed, ew, te, ln_dry, ln_wet) = (&mut ed[..n], &mut ew[..n], &mut te[..n], &mut ln_dry[..n], &mut ln_wet[..n]);
+    // Two loops: the logarithms (ln rh kept in `ed` for the moment), then eqs. 4, 5.
+    for i in 0..n {
+        (ed[i], ln_wet[i], te[i]) = kern.ffmc_weather_logs(temp[i], fast::effective_rh(rh[i]));
+    }
+    for i in 0..n {
+        let ln_rh = ed[i];
+        (ed[i], ew[i]) = kern.ffmc_equilibrium(temp[i], fast::effective_rh(rh[i]), ln_rh);
+        ln_dry[i] = ln_rh - fast::LN_100;
+    }
+}
+
+/// Two loops, each with a short dependency chain: the rate (stored in `te`), then the rest.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn ffmc_dry(
+    kern: &fast::Kernel,
+    weather: [&mut [f64]; 5],
+    rh: &[f64],
+    wind: &[f64],
+    k: f64,
+    m: (f64, f64, f64),
+    moisture: &mut [f64],
+    ffmc: &mut [f64],
+) {
+    let n = ffmc.len();
+    let [ed, ew, te, ln_dry, ln_wet] = weather;
+    let (ed, ew, ln_dry, ln_wet) = (&ed[..n], &ew[..n], &ln_dry[..n], &ln_wet[..n]);
+    let (rh, wind, moisture, rate) = (&rh[..n], &wind[..n], &mut moisture[..n], &mut te[..n]);
+    for i in 0..n {
+        let w = fast::FfmcWeather { ed: ed[i], temp_effect: rate[i], ln_h_drying: ln_dry[i], ln_h_wetting: ln_wet[i] };
+        rate[i] = kern.ffmc_rate(moisture[i], &w, fast::effective_rh(rh[i]), wind[i]);
+    }
+    for i in 0..n {
+        (ffmc[i], moisture[i]) = kern.ffmc_dry(moisture[i], ed[i], ew[i], rate[i], k, m);
+    }
+}
+
+/// ln `fm` first (kept in `isi` for the moment), then the ISI.
+#[inline(always)]
+fn isi_pass(kern: &fast::Kernel, moisture: &[f64], wind: &[f64], isi: &mut [f64]) {
+    let n = isi.len();
+    let (moisture, wind) = (&moisture[..n], &wind[..n]);
+    for i in 0..n {
+        isi[i] = kern.ln(moisture[i]);
+    }
+    for i in 0..n {
+        isi[i] = kern.isi(moisture[i], isi[i], wind[i]);
+    }
+}
+
+#[inline(always)]
+fn bui_pass(kern: &fast::Kernel, dmc: &[f64], dc: &[f64], bui: &mut [f64]) {
+    let n = bui.len();
+    let (dmc, dc) = (&dmc[..n], &dc[..n]);
+    for i in 0..n {
+        bui[i] = kern.bui_high(dmc[i], dc[i]);
+    }
+}
+
+#[inline(always)]
+fn bui_low_pass(kern: &fast::Kernel, dmc: &[f64], bui: &mut [f64], tmp: &mut [f64]) {
+    let n = bui.len();
+    let (dmc, tmp) = (&dmc[..n], &mut tmp[..n]);
+    for i in 0..n {
+        tmp[i] = kern.ln(0.0114 * dmc[i]);
+    }
+    for i in 0..n {
+        bui[i] = kern.bui_low(dmc[i], tmp[i], bui[i]);
+    }
+}
+
+/// Loops with one exponential or logarithm in each dependency chain: ln BUI (in `dsr` for the
+/// moment), `B` (in `fwi`), ln `B` (in `dsr`), ln(0.434·ln `B`) (in `tmp`), ln FWI (in `dsr`),
+/// then FWI and DSR.
+#[inline(always)]
+fn fwi_pass(kern: &fast::Kernel, isi: &[f64], bui: &[f64], fwi: &mut [f64], dsr: &mut [f64], tmp: &mut [f64]) {
+    let n = fwi.len();
+    let (isi, bui, dsr, tmp) = (&isi[..n], &bui[..n], &mut dsr[..n], &mut tmp[..n]);
+    for i in 0..n {
+        dsr[i] = kern.ln(bui[i]);
+    }
+    for i in 0..n {
+        fwi[i] = kern.fwi_b(isi[i], bui[i], dsr[i]);
+    }
+    for i in 0..n {
+        dsr[i] = kern.ln_inf(fwi[i]);
+    }
+    for i in 0..n {
+        tmp[i] = kern.ln_inf(0.434 * dsr[i]);
+    }
+    for i in 0..n {
+        dsr[i] = kern.fwi_ln(fwi[i], dsr[i], tmp[i]);
+    }
+    for i in 0..n {
+        (fwi[i], dsr[i]) = kern.fwi_dsr(fwi[i], dsr[i]);
+    }
+}
+
+/// The indices `i < n` where `pred(i)` holds, in increasing order, written to the front of
+/// `idx` (of length ≥ n): a bit mask per 64 cells (no branch per cell), then its set bits.
+#[inline(always)]
+fn indices_where(n: usize, idx: &mut [u32], pred: impl Fn(usize) -> bool) -> &[u32] {
+    let mut count = 0;
+    for base in (0..n).step_by(64) {
+        let mut mask = 0u64;
+        for b in 0..64.min(n - base) {
+            mask |= u64::from(pred(base + b)) << b;
+        }
+        while mask != 0 {
+            // Cell indices are below CHUNK, far below 2^32.
+            idx[count] = (base + mask.trailing_zeros() as usize) as u32;
+            count += 1;
+            mask &= mask - 1;
         }
     }
+    &idx[..count]
 }
 
 fn split<'a>(g: &'a mut FwiGrid, w: &GridWeather<'a>, out: &'a mut GridIndices) -> Vec<Chunk<'a>> {
@@ -275,6 +528,7 @@ fn split<'a>(g: &'a mut FwiGrid, w: &GridWeather<'a>, out: &'a mut GridIndices) 
         dmc_band: &g.dmc_band,
         dc_band: &g.dc_band,
         ffmc: &mut g.ffmc,
+        moisture: &mut g.moisture,
         dmc: &mut g.dmc,
         dc: &mut g.dc,
         temp: w.temp,
@@ -300,6 +554,7 @@ impl<'a> Chunk<'a> {
         let (b1, b2) = self.dmc_band.split_at(at);
         let (c1, c2) = self.dc_band.split_at(at);
         let (f1, f2) = self.ffmc.split_at_mut(at);
+        let (m1, m2) = self.moisture.split_at_mut(at);
         let (d1, d2) = self.dmc.split_at_mut(at);
         let (k1, k2) = self.dc.split_at_mut(at);
         let (t1, t2) = self.temp.split_at(at);
@@ -315,6 +570,7 @@ impl<'a> Chunk<'a> {
                 dmc_band: b1,
                 dc_band: c1,
                 ffmc: f1,
+                moisture: m1,
                 dmc: d1,
                 dc: k1,
                 temp: t1,
@@ -330,6 +586,7 @@ impl<'a> Chunk<'a> {
                 dmc_band: b2,
                 dc_band: c2,
                 ffmc: f2,
+                moisture: m2,
                 dmc: d2,
                 dc: k2,
                 temp: t2,

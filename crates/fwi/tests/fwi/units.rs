@@ -290,3 +290,86 @@ fn grid_matches_station_on_many_cells() {
     }
     println!("grid vs station over 365 days x {n} cells: max relative gap {worst:.2e}");
 }
+
+/// The grid against the station at the edges of the input domain and of the parameters: the
+/// FFMC constants of cffdrs, 1985 and the ends of the accepted range (the grid keeps the FFMC's
+/// moisture as a line in the code, which depends on the constant), start codes at their bounds,
+/// −0 and 0 RH, winds up to `f64::MAX` (ISI, FWI and DSR overflow to +∞ in both) and rains up
+/// to 1e300 mm (at `f64::MAX` the reference FFMC is NaN: ∞ · 0 in eq. 3a).
+/// Within 1e-9 relative (absolute below 1), or the same infinity or NaN.
+#[test]
+fn grid_matches_station_at_the_edges() {
+    let temps = [-89.0, -2.8, 0.0, 21.1, 59.9];
+    let rhs = [-0.0, 0.0, 1e-300, 50.0, 100.0];
+    let winds = [0.0, 40.0, 1e300, f64::MAX];
+    let rains = [0.0, 0.5, 0.500_000_1, 2.8, 1e300];
+    let mut weather = Vec::new();
+    for &t in &temps {
+        for &h in &rhs {
+            for &w in &winds {
+                for &r in &rains {
+                    weather.push((t, h, w, r));
+                }
+            }
+        }
+    }
+    let n = weather.len();
+    let starts = [
+        FwiState::default(),
+        FwiState::new(101.0, 0.0, 0.0).unwrap_or_else(|e| panic!("{e}")),
+        FwiState::new(0.0, 500.0, 900.0).unwrap_or_else(|e| panic!("{e}")),
+    ];
+    let (mut checked, mut nan) = (0, 0);
+    for k in [FFMC_CONSTANT_CFFDRS, 147.2, 100.0, 200.0] {
+        for start in starts {
+            let params = FwiParams { start, ffmc_constant: k, lat_adjust: true };
+            let lats = vec![27.0; n];
+            let mut g = FwiGrid::new(&lats, params).unwrap_or_else(|e| panic!("{e}"));
+            let station = Station::new(27.0, params).unwrap_or_else(|e| panic!("{e}"));
+            let mut states = vec![start; n];
+            let mut out = GridIndices::default();
+            for day in 0..20usize {
+                // Each cell cycles through the combinations, one step a day.
+                let w: Vec<(f64, f64, f64, f64)> = (0..n).map(|i| weather[(i + day * 37) % n]).collect();
+                let (t, h, ws, r): (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) = (
+                    w.iter().map(|x| x.0).collect(),
+                    w.iter().map(|x| x.1).collect(),
+                    w.iter().map(|x| x.2).collect(),
+                    w.iter().map(|x| x.3).collect(),
+                );
+                let month = m((day % 12 + 1) as i64);
+                g.step(month, &GridWeather { temp: &t, rh: &h, wind: &ws, rain: &r }, &mut out)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                for i in 0..n {
+                    let d =
+                        Day { month, weather: Weather::new(t[i], h[i], ws[i], r[i]).unwrap_or_else(|e| panic!("{e}")) };
+                    let s = station.step(&states[i], &d);
+                    states[i] = s.state();
+                    for (what, a, b) in [
+                        ("ffmc", g.ffmc()[i], s.ffmc),
+                        ("dmc", g.dmc()[i], s.dmc),
+                        ("dc", g.dc()[i], s.dc),
+                        ("isi", out.isi[i], s.isi),
+                        ("bui", out.bui[i], s.bui),
+                        ("fwi", out.fwi[i], s.fwi),
+                        ("dsr", out.dsr[i], s.dsr),
+                    ] {
+                        // Equal infinities, or NaN in both (the reference's FFMC is NaN for some
+                        // rains near 1e300 mm with winds near f64::MAX: ∞ − ∞ in eqs. 3a–9).
+                        let ok = a == b || (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+                        assert!(
+                            ok,
+                            "k {k} start {start:?} day {day} weather {:?} {what}: grid {a} vs station {b}",
+                            w[i]
+                        );
+                        checked += 1;
+                        nan += usize::from(b.is_nan());
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 4 * 3 * 20 * n * 7);
+    // Most of it is finite: the edge cases did not all collapse into NaN.
+    assert!(nan * 4 < checked, "{nan} NaN of {checked}");
+}
