@@ -6,6 +6,7 @@ mod analytics;
 mod api;
 mod audit;
 mod cli;
+mod facilities;
 mod fire;
 mod helpers;
 mod scope;
