@@ -40,7 +40,7 @@
         const d = await getJson(`/api/v1/facilities/${fid}/rooms/${b.dataset.room}`);
         const r = d.room;
         const kids = [el("h3", { id: "room-title" }, `${L.room || ""} ${r.building ? r.building + " " : ""}${r.number}`),
-          el("p", {}, el("span", { class: `tag st-${r.status}` }, L["st_" + r.status] || r.status), ` · ${r.beds} 🛏`)];
+          el("p", {}, el("span", { class: `tag st-${r.status}` }, L["st_" + r.status] || r.status), ` · ${r.beds} ${L.beds}`)];
         if (d.occupants.length === 0) kids.push(el("p", { class: "muted" }, L.no_occupants));
         for (const o of d.occupants) {
           kids.push(el("div", { class: "occ" },
@@ -57,7 +57,7 @@
             const f = el("form", { method: "post", action: `/facilities/${fid}/rooms/${r.id}/status` },
               el("input", { type: "hidden", name: "_csrf", value: csrf }),
               el("input", { type: "hidden", name: "status", value: s }),
-              el("button", { type: "submit", class: `st-${s}`, "data-status": s }, `${L.set_status} ${L["st_" + s] || s}`));
+              el("button", { type: "submit", class: `st-${s}`, "data-status": s }, `${L.fac_set_to} ${L["st_" + s] || s}`));
             forms.append(f);
           }
           kids.push(forms);
