@@ -12,6 +12,7 @@ pub mod auth;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod facilities;
 pub mod fire;
 pub mod jurisdictions;
 pub mod people;

@@ -101,6 +101,26 @@ impl Role {
     pub fn can_manage_fire_profiles(self) -> bool {
         matches!(self, Role::Admin)
     }
+    /// May register and edit quarantine facilities, add rooms and staff (the headquarters).
+    pub fn can_manage_facilities(self) -> bool {
+        matches!(self, Role::Admin | Role::Commander)
+    }
+    /// May change a room's status by hand (cleaning → free, out of service): facility staff.
+    pub fn can_set_room_status(self) -> bool {
+        matches!(self, Role::Admin | Role::Commander | Role::FieldWorker)
+    }
+    /// Sees the names of people in rooms and on transfer tasks (others see `王**`).
+    pub fn can_see_occupant_names(self) -> bool {
+        matches!(self, Role::Admin | Role::Commander | Role::Investigator | Role::FieldWorker)
+    }
+    /// May create transfer tasks and move them along (transfer team, investigators).
+    pub fn can_run_transfers(self) -> bool {
+        matches!(self, Role::Admin | Role::Commander | Role::Investigator | Role::FieldWorker)
+    }
+    /// May record, assign and fulfil supply requests of people under control.
+    pub fn can_handle_supplies(self) -> bool {
+        matches!(self, Role::Admin | Role::Commander | Role::FieldWorker | Role::DutyOfficer)
+    }
 }
 
 /// A stored user (the hash never leaves this module's callers' hands through `Serialize`).

@@ -804,6 +804,8 @@ struct Golden24Page {
     to: String,
     rows: Vec<super::Golden24>,
     total: super::Golden24,
+    /// Transfer tasks handed over per day: identified → handed over (src/facilities).
+    transfers: Vec<crate::facilities::transfers::TimingDay>,
 }
 
 impl Golden24Page {
@@ -844,5 +846,6 @@ async fn golden24_page(
         total.identified_24h += r.identified_24h;
         total.controlled_24h += r.controlled_24h;
     }
-    Ok(render(&Golden24Page { page, from: from.to_string(), to: to.to_string(), rows, total }))
+    let transfers = crate::facilities::transfers::timing(&st.db, &user.scope, from, to, st.cfg.display_tz).await?;
+    Ok(render(&Golden24Page { page, from: from.to_string(), to: to.to_string(), rows, total, transfers }))
 }

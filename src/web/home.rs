@@ -24,6 +24,7 @@ struct HomePage {
     units: i64,
     users: i64,
     audit_today: i64,
+    quarantine: crate::facilities::Summary,
 }
 
 async fn home(
@@ -33,6 +34,7 @@ async fn home(
 ) -> Result<Response, super::error::ApiError> {
     let page = PageCtx::new(&headers, "home", Some(&user), &st.cfg);
     let people = crate::people::count(&st.db, &user.scope).await?;
+    let quarantine = crate::facilities::summary(&st.db, &user.scope).await?;
     let like = user.scope.like();
     let today_local = chrono::Utc::now().with_timezone(&page.tz).date_naive();
     let start = today_local
@@ -55,6 +57,7 @@ async fn home(
         units,
         users,
         audit_today,
+        quarantine,
     }))
 }
 

@@ -30,8 +30,12 @@ pub struct Tr(pub Lang);
 impl Tr {
     /// The text for `key`, or the key itself when it has no entry.
     pub fn t(&self, key: &str) -> &'static str {
-        for (k, zh, en) in STRINGS.iter().chain(crate::tracing::i18n::STRINGS).chain(crate::tracing::i18n_desk::STRINGS)
-        {
+        let tables = STRINGS
+            .iter()
+            .chain(crate::tracing::i18n::STRINGS)
+            .chain(crate::tracing::i18n_desk::STRINGS)
+            .chain(crate::facilities::i18n::STRINGS);
+        for (k, zh, en) in tables {
             if *k == key {
                 return match self.0 {
                     Lang::Zh => zh,

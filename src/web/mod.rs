@@ -49,7 +49,7 @@ pub struct AppState {
 #[openapi(
     info(title = "firebreak API", description = "Command platform for a city's emergency headquarters. Authenticate with POST /api/v1/auth/login, then send Authorization: Bearer TOKEN. Errors are RFC 9457 problem details. Identity and phone numbers are masked; POST /api/v1/people/{id}/unmask (with a reason, audited) shows them to roles that may."),
     servers((url = "/api/v1", description = "this server")),
-    tags((name = "auth"), (name = "jurisdictions"), (name = "people"), (name = "users"), (name = "audit"), (name = "analytics"), (name = "fire"), (name = "tracing"), (name = "traces"), (name = "health"))
+    tags((name = "auth"), (name = "jurisdictions"), (name = "people"), (name = "users"), (name = "audit"), (name = "analytics"), (name = "fire"), (name = "tracing"), (name = "traces"), (name = "facilities"), (name = "health"))
 )]
 struct ApiDoc;
 
@@ -64,6 +64,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::fire::http::api())
         .merge(crate::tracing::http::api())
         .merge(crate::traces::http::api())
+        .merge(crate::facilities::http::api())
         .split_for_parts();
     let api = Arc::new(api);
     let spec = api.clone();
@@ -80,6 +81,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::fire::http::pages())
         .merge(crate::tracing::http::pages())
         .merge(crate::traces::http::pages())
+        .merge(crate::facilities::http::pages())
         .merge(home::pages())
         .merge(assets::routes())
         .fallback(not_found)

@@ -7,6 +7,7 @@ mod api;
 mod audit;
 mod cli;
 mod companions;
+mod facilities;
 mod fire;
 mod helpers;
 mod scope;
