@@ -258,15 +258,18 @@ pub async fn create(db: &Db, scope: &Scope, actor: &Actor, t: &TransferInput) ->
     if !errs.is_empty() {
         return Err(StoreError::Invalid(errs));
     }
-    let pickup = match t.pickup_jurisdiction.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(code) => match crate::jurisdictions::get(db, code).await? {
-            Some(j) => j.code,
-            None => {
+    // A pick-up unit other than the person's own must lie in the user's scope (it decides who
+    // sees the task).
+    let pickup = match t.pickup_jurisdiction.as_deref().map(str::trim).filter(|s| !s.is_empty() && *s != person.0) {
+        Some(code) => match super::unit_in_scope(db, scope, actor, "transfer", "create", code).await {
+            Ok(c) => c,
+            Err(StoreError::Invalid(_)) => {
                 return Err(StoreError::Invalid(vec![DomainError::new(
                     "pickup_jurisdiction",
                     format!("\"{}\" is not a known jurisdiction code", clip(code)),
                 )]));
             }
+            Err(e) => return Err(e),
         },
         None => person.0.clone(),
     };

@@ -376,6 +376,25 @@ async fn transfers_steps_capacity_and_golden24() {
         "control_kind",
     )
     .await;
+    assert_problem(
+        changning
+            .post(
+                "/api/v1/transfers",
+                &json!({"person_id": p[3], "facility_id": fid, "pickup_jurisdiction": "nowhere"}),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "pickup_jurisdiction",
+    )
+    .await;
+    assert_eq!(
+        changning
+            .post("/api/v1/transfers", &json!({"person_id": p[3], "facility_id": fid, "pickup_jurisdiction": "430423"}))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN,
+        "a pick-up unit outside the user's county"
+    );
     assert_eq!(
         auditor.post("/api/v1/transfers", &json!({"person_id": p[3], "facility_id": fid})).await.status(),
         StatusCode::FORBIDDEN
