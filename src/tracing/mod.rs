@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod import;
 pub mod manual;
 pub mod manual_http;
+pub mod mappings;
 pub mod policy;
 
 use crate::audit::{self, Actor, AuditEvent};
