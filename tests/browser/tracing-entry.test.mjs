@@ -88,6 +88,9 @@ test("enter a case by hand: person, case, itinerary, exposure, link", async () =
   await lf.locator("input[name=route]").fill("同一市场");
   await Promise.all([page.waitForNavigation(), lf.locator("button[type=submit]").click()]);
   assert.equal(await page.$("#entry-errors"), null, await page.textContent("main"));
+  // Reload without the #anchor (a scrolled full-page screenshot draws sticky table heads over rows).
+  await page.goto(`${srv.url}/cases/${caseId}/entry`);
+  assert.match(await page.textContent("#itinerary + table"), /宜阳农贸市场/);
   await page.screenshot({ path: join(shots, "tracing-entry.png"), fullPage: true });
 
   // The case page shows it all: the contact classified by the profile, the infector.
