@@ -45,3 +45,7 @@ CREATE TABLE import_mappings (
     updated_at TIMESTAMPTZ NOT NULL,
     UNIQUE (kind, name)
 );
+
+-- Fingerprint (SHA-256, hex) of the file row an imported case was last written from: a re-import
+-- updates the case only when its row changed (see src/tracing/import.rs).
+ALTER TABLE cases ADD COLUMN import_hash TEXT;

@@ -239,13 +239,19 @@ pub struct ImportQuery {
     pub kind: Option<String>,
     pub dry_run: Option<bool>,
     pub skip_bad_rows: Option<bool>,
-    /// File name, for messages.
+    /// File name, for messages (a name ending in `.xlsx`, or a ZIP body, is read as XLSX).
     pub file: Option<String>,
+    /// Check every row and return the report with the first rows as read; nothing is written.
+    pub preview: Option<bool>,
+    /// A saved column mapping (its preset replaces `preset`).
+    pub mapping: Option<String>,
 }
 
-/// Import a CSV file (the request body) with a preset. The data set's root node is created
-/// under the user's jurisdiction. 422 lists every bad row (nothing is written) unless
-/// `skip_bad_rows`.
+/// Import a CSV or XLSX file (the request body; XLSX: the first sheet) with a preset, or with a
+/// saved column mapping. The data set's root node is created under the user's jurisdiction. 422
+/// lists every bad row (nothing is written) unless `skip_bad_rows`; `preview` checks every row
+/// and writes nothing. Rows already imported are matched by the source's ids: unchanged rows
+/// change nothing, changed rows update their case.
 #[utoipa::path(post, path = "/imports", tag = "tracing", params(ImportQuery), request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = serde_json::Value), (status = 403), (status = 422)))]
 async fn api_import(
@@ -258,16 +264,23 @@ async fn api_import(
         return Err(deny(&st, &user, "import").await);
     }
     let bad = |f: &'static str, m: String| ApiError::invalid(vec![crate::domain::DomainError::new(f, m)]);
-    let preset = Preset::parse(&q.preset)
-        .ok_or_else(|| bad("preset", format!("\"{}\": ds4c, ebola-sim, ali2020-pairs or tianjin", q.preset)))?;
     let kind = match q.kind.as_deref().unwrap_or("linelist") {
         "linelist" => FileKind::Linelist,
         "links" => FileKind::Links,
         "itinerary" => FileKind::Itinerary,
         k => return Err(bad("kind", format!("\"{k}\": linelist, links or itinerary"))),
     };
+    let mapping = match q.mapping.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        Some(name) => Some(super::mappings::get(&st.db, kind, name).await?),
+        None => None,
+    };
+    let preset_name = mapping.as_ref().map(|m| m.preset.clone()).unwrap_or_else(|| q.preset.clone());
+    let preset = Preset::parse(&preset_name)
+        .ok_or_else(|| bad("preset", format!("\"{preset_name}\": ds4c, ebola-sim, ali2020-pairs or tianjin")))?;
     let file = q.file.clone().unwrap_or_else(|| "upload.csv".into());
-    let batch = import::parse(preset, kind, &file, &body, today(&st)).map_err(|e| bad("file", format!("{e:#}")))?;
+    let columns = mapping.map(|m| m.columns).unwrap_or_default();
+    let batch = import::parse_mapped(preset, kind, &file, &body, today(&st), &columns)
+        .map_err(|e| bad("file", format!("{e:#}")))?;
     let actor = user.actor();
     let o = ImportOptions {
         actor: &actor,
@@ -277,7 +290,12 @@ async fn api_import(
         dry_run: q.dry_run.unwrap_or(false),
         progress: None,
     };
-    match import::write(&st.db, batch, &o).await {
+    let result = if q.preview.unwrap_or(false) {
+        import::preview(&st.db, batch, &o).await
+    } else {
+        import::write(&st.db, batch, &o).await
+    };
+    match result {
         Ok(r) => Ok(Json(r).into_response()),
         Err(ImportError::BadRows { file, problems }) => {
             let mut e = ApiError::new(
@@ -745,6 +763,7 @@ async fn chains_page(
 struct ImportPage {
     page: PageCtx,
     presets: Vec<&'static str>,
+    mappings: Vec<super::mappings::Mapping>,
 }
 
 async fn import_page(State(st): State<AppState>, headers: HeaderMap, user: CurrentUser) -> Result<Response, ApiError> {
@@ -752,7 +771,8 @@ async fn import_page(State(st): State<AppState>, headers: HeaderMap, user: Curre
         return forbidden_page(&st, &headers, &user, "import").await;
     }
     let page = PageCtx::new(&headers, "tracing", Some(&user), &st.cfg);
-    Ok(render(&ImportPage { page, presets: Preset::ALL.iter().map(|p| p.name()).collect() }))
+    let mappings = super::mappings::list(&st.db, None).await?;
+    Ok(render(&ImportPage { page, presets: Preset::ALL.iter().map(|p| p.name()).collect(), mappings }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -106,7 +106,7 @@ impl std::fmt::Display for RowProblem {
 }
 
 /// A case as read from a file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ParsedCase {
     pub line: usize,
     pub source_id: String,
@@ -131,7 +131,7 @@ pub struct ParsedCase {
 }
 
 /// An infector → infectee link as read from a file (source ids).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ParsedLink {
     pub line: usize,
     pub infector: String,
@@ -141,7 +141,7 @@ pub struct ParsedLink {
 }
 
 /// A place visit as read from a file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ParsedVisit {
     pub line: usize,
     pub case_source_id: String,
@@ -180,14 +180,30 @@ struct Rows {
 }
 
 impl Rows {
-    fn read(bytes: &[u8], file: &str) -> anyhow::Result<Rows> {
+    /// Reads CSV `bytes`. `mapping` renames the file's columns to the preset's (preset column →
+    /// file column; an empty file column means "not in this file": the preset column reads empty).
+    fn read(bytes: &[u8], file: &str, mapping: &ColumnMapping) -> anyhow::Result<Rows> {
         let mut r = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-        let headers: Vec<String> = r
+        let mut headers: Vec<String> = r
             .headers()
             .map_err(|e| anyhow::anyhow!("{file}: reading the header: {e}"))?
             .iter()
             .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
             .collect();
+        for (preset_col, file_col) in mapping {
+            let file_col = file_col.trim();
+            if file_col.is_empty() {
+                headers.push(preset_col.clone());
+                continue;
+            }
+            match headers.iter().position(|h| h == file_col) {
+                Some(i) => headers[i] = preset_col.clone(),
+                None => anyhow::bail!(
+                    "{file}: the mapping names column \"{file_col}\" (for {preset_col}), which is not in the file (columns: {})",
+                    headers.join(", ")
+                ),
+            }
+        }
         let mut records = Vec::new();
         for rec in r.records() {
             let rec = rec.map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
@@ -282,9 +298,75 @@ fn check_order(c: &ParsedCase, problems: &mut Vec<RowProblem>) {
     }
 }
 
-/// Reads a file with a preset. `today` bounds dates (a date after it is an error).
+/// Preset column → column of the user's file (see [`Rows::read`]); saved as named mappings.
+pub type ColumnMapping = std::collections::BTreeMap<String, String>;
+
+/// Reads a file (CSV, or XLSX: its first sheet) with a preset. `today` bounds dates (a date
+/// after it is an error).
 pub fn parse(preset: Preset, kind: FileKind, file: &str, bytes: &[u8], today: NaiveDate) -> anyhow::Result<Batch> {
-    let rows = Rows::read(bytes, file)?;
+    parse_mapped(preset, kind, file, bytes, today, &ColumnMapping::new())
+}
+
+/// True when `bytes` is an XLSX workbook (a ZIP archive) rather than CSV text.
+pub fn is_xlsx(file: &str, bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04") || file.to_ascii_lowercase().ends_with(".xlsx")
+}
+
+/// The first sheet of an XLSX workbook as CSV: dates (Excel date cells) as `YYYY-MM-DD` (with
+/// ` HH:MM` when they carry a time), whole numbers without a decimal point, error cells empty.
+/// Line numbers in problems count from the sheet's header row as line 1 (the sheet's own row
+/// numbers when it starts on row 1, as spreadsheets written by people and by Excel do).
+pub fn xlsx_to_csv(file: &str, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+    use calamine::{Data, Reader};
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| anyhow::anyhow!("{file}: not a readable XLSX workbook: {e}"))?;
+    let sheet =
+        wb.sheet_names().first().cloned().ok_or_else(|| anyhow::anyhow!("{file}: the workbook has no sheet"))?;
+    let range = wb.worksheet_range(&sheet).map_err(|e| anyhow::anyhow!("{file}, sheet {sheet}: {e}"))?;
+    let cell = |d: &Data| -> String {
+        match d {
+            Data::Empty | Data::Error(_) => String::new(),
+            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_string(),
+            Data::Int(i) => i.to_string(),
+            Data::Bool(b) => b.to_string(),
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            Data::Float(f) => f.to_string(),
+            Data::DateTime(x) => match x.as_datetime() {
+                Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().to_string(),
+                Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
+                None => x.as_f64().to_string(),
+            },
+        }
+    };
+    let (first_row, _) = range.start().unwrap_or((0, 0));
+    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    for row in range.rows() {
+        w.write_record(row.iter().map(cell)).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+    }
+    let body = w.into_inner().map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+    if first_row > 0 {
+        tracing::info!(file, first_row, "XLSX sheet starts below row 1: line numbers count from its header row");
+    }
+    Ok(body)
+}
+
+/// [`parse`] with the user's column mapping (see [`ColumnMapping`]).
+pub fn parse_mapped(
+    preset: Preset,
+    kind: FileKind,
+    file: &str,
+    bytes: &[u8],
+    today: NaiveDate,
+    mapping: &ColumnMapping,
+) -> anyhow::Result<Batch> {
+    let converted;
+    let bytes = if is_xlsx(file, bytes) {
+        converted = xlsx_to_csv(file, bytes)?;
+        converted.as_slice()
+    } else {
+        bytes
+    };
+    let rows = Rows::read(bytes, file, mapping)?;
     let mut b = Batch {
         preset,
         kind,
@@ -629,7 +711,11 @@ pub struct ImportReport {
     pub dry_run: bool,
     pub rows: usize,
     pub cases_new: usize,
+    /// Cases already there whose file row is unchanged (nothing written).
     pub cases_existing: usize,
+    /// Cases already there whose file row changed: their fields were updated (a new
+    /// classification is added to the case's history).
+    pub cases_updated: usize,
     pub links_new: usize,
     pub links_existing: usize,
     /// New links whose infector is not a case (kept as unobserved infectors).
@@ -642,6 +728,86 @@ pub struct ImportReport {
     /// Warnings: impossible date orders, cycles, self-links.
     pub warnings: Vec<RowProblem>,
     pub root: String,
+    /// Preview only: the first rows as read (what would be written).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sample_cases: Vec<ParsedCase>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sample_links: Vec<ParsedLink>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sample_visits: Vec<ParsedVisit>,
+}
+
+/// A stored case of the source, as compared with a re-imported row.
+#[derive(sqlx::FromRow)]
+struct StoredCase {
+    id: i64,
+    source_id: String,
+    classification: String,
+    import_hash: Option<String>,
+    how_found: Option<String>,
+    exposure_start: Option<NaiveDate>,
+    exposure_end: Option<NaiveDate>,
+    onset_date: Option<NaiveDate>,
+    sampling_date: Option<NaiveDate>,
+    report_date: Option<NaiveDate>,
+    diagnosis_date: Option<NaiveDate>,
+    isolation_date: Option<NaiveDate>,
+    outcome: Option<String>,
+    outcome_date: Option<NaiveDate>,
+    severity: Option<String>,
+    cluster: Option<String>,
+    notes: Option<String>,
+}
+
+/// SHA-256 (hex) of the fields an import writes for a case: equal fingerprints mean an
+/// unchanged row.
+fn row_hash(c: &ParsedCase) -> String {
+    use sha2::Digest;
+    let canon = format!(
+        "{:?}",
+        (
+            c.classification,
+            c.how_found,
+            (c.exposure_start, c.exposure_end, c.onset, c.sampling, c.report, c.diagnosis, c.isolation),
+            (c.outcome, c.outcome_date),
+            (&c.severity, &c.cluster, &c.notes),
+        )
+    );
+    hex::encode(sha2::Sha256::digest(canon.as_bytes()))
+}
+
+impl StoredCase {
+    /// Whether the file row differs from what was written from it last time (by fingerprint;
+    /// cases imported before fingerprints existed: by their fields).
+    fn changed(&self, c: &ParsedCase) -> bool {
+        match &self.import_hash {
+            Some(h) => *h != row_hash(c),
+            None => {
+                (self.classification.as_str(), self.how_found.as_deref(), self.outcome.as_deref())
+                    != (c.classification, c.how_found, c.outcome)
+                    || (
+                        self.exposure_start,
+                        self.exposure_end,
+                        self.onset_date,
+                        self.sampling_date,
+                        self.report_date,
+                        self.diagnosis_date,
+                        self.isolation_date,
+                        self.outcome_date,
+                    ) != (
+                        c.exposure_start,
+                        c.exposure_end,
+                        c.onset,
+                        c.sampling,
+                        c.report,
+                        c.diagnosis,
+                        c.isolation,
+                        c.outcome_date,
+                    )
+                    || (&self.severity, &self.cluster, &self.notes) != (&c.severity, &c.cluster, &c.notes)
+            }
+        }
+    }
 }
 
 /// Refusal of a whole file.
@@ -671,7 +837,31 @@ pub struct ImportOptions<'a> {
 }
 
 /// Checks a batch against the store and writes it in one transaction (nothing on a dry run).
-pub async fn write(db: &Db, mut b: Batch, o: &ImportOptions<'_>) -> Result<ImportReport, ImportError> {
+pub async fn write(db: &Db, b: Batch, o: &ImportOptions<'_>) -> Result<ImportReport, ImportError> {
+    write_or_preview(db, b, o, false).await
+}
+
+/// The preview of an import: every row checked against the store (bad rows listed in
+/// `skipped` with line, column and message, never refused as a whole), what would be new,
+/// updated or unchanged, and the first 20 records as read. Writes nothing.
+pub async fn preview(db: &Db, b: Batch, o: &ImportOptions<'_>) -> Result<ImportReport, ImportError> {
+    let o = ImportOptions {
+        actor: o.actor,
+        attach_to: o.attach_to.clone(),
+        scope: o.scope,
+        skip_bad_rows: true,
+        dry_run: true,
+        progress: None,
+    };
+    write_or_preview(db, b, &o, true).await
+}
+
+async fn write_or_preview(
+    db: &Db,
+    mut b: Batch,
+    o: &ImportOptions<'_>,
+    preview: bool,
+) -> Result<ImportReport, ImportError> {
     let source = b.preset.source();
     let mut report = ImportReport {
         file: b.file.clone(),
@@ -680,11 +870,15 @@ pub async fn write(db: &Db, mut b: Batch, o: &ImportOptions<'_>) -> Result<Impor
         rows: b.rows,
         ..Default::default()
     };
-    // Known cases of this source: id in the source → case id.
-    let existing: HashMap<String, i64> = db_run!(db, p => sqlx::query_as::<_, (String, i64)>(
-        "SELECT source_id, id FROM cases WHERE source = $1").bind(source).fetch_all(p).await?)
+    // Known cases of this source: id in the source → case id (and what was written).
+    let stored: HashMap<String, StoredCase> = db_run!(db, p => sqlx::query_as::<_, StoredCase>(
+        "SELECT id, source_id, classification, import_hash, how_found, exposure_start, exposure_end, onset_date, sampling_date, \
+         report_date, diagnosis_date, isolation_date, outcome, outcome_date, severity, cluster, notes FROM cases WHERE source = $1")
+        .bind(source).fetch_all(p).await?)
     .into_iter()
+    .map(|c| (c.source_id.clone(), c))
     .collect();
+    let existing: HashMap<String, i64> = stored.iter().map(|(k, c)| (k.clone(), c.id)).collect();
     let batch_ids: HashSet<String> = b.cases.iter().map(|c| c.source_id.clone()).collect();
     // Links: the infectee must be a case (in the file or already stored); the infector need not.
     for l in &b.links {
@@ -781,9 +975,16 @@ pub async fn write(db: &Db, mut b: Batch, o: &ImportOptions<'_>) -> Result<Impor
     let place_code = |place: &[String]| -> String {
         if place.is_empty() { root.clone() } else { node_of.get(place).cloned().unwrap_or_else(|| root.clone()) }
     };
+    if preview {
+        report.sample_cases = b.cases.iter().take(20).cloned().collect();
+        report.sample_links = b.links.iter().take(20).cloned().collect();
+        report.sample_visits = b.visits.iter().take(20).cloned().collect();
+    }
     if o.dry_run {
         report.cases_new = b.cases.iter().filter(|c| !existing.contains_key(&c.source_id)).count();
-        report.cases_existing = b.cases.len() - report.cases_new;
+        report.cases_updated =
+            b.cases.iter().filter(|c| stored.get(&c.source_id).is_some_and(|s| s.changed(c))).count();
+        report.cases_existing = b.cases.len() - report.cases_new - report.cases_updated;
         report.links_new = b.links.len();
         report.visits_new = b.visits.len();
         return Ok(report);
@@ -801,6 +1002,7 @@ pub async fn write(db: &Db, mut b: Batch, o: &ImportOptions<'_>) -> Result<Impor
             f(n);
         }
     };
+    let mut updated: Vec<i64> = Vec::new();
     let res: Result<ImportReport, sqlx::Error> = db_run!(db, pool => async {
         let mut r = report;
         let mut tx = pool.begin_write().await?;
@@ -825,8 +1027,27 @@ pub async fn write(db: &Db, mut b: Batch, o: &ImportOptions<'_>) -> Result<Impor
         for c in &b.cases {
             done += 1;
             tick(done);
-            if ids.contains_key(&c.source_id) {
-                r.cases_existing += 1;
+            if let Some(s) = stored.get(&c.source_id) {
+                if !s.changed(c) {
+                    r.cases_existing += 1;
+                    continue;
+                }
+                sqlx::query(
+                    "UPDATE cases SET classification = $1, how_found = $2, exposure_start = $3, exposure_end = $4, onset_date = $5, \
+                     sampling_date = $6, report_date = $7, diagnosis_date = $8, isolation_date = $9, outcome = $10, outcome_date = $11, \
+                     severity = $12, cluster = $13, notes = $14, import_hash = $15, updated_at = $16, version = version + 1 WHERE id = $17")
+                    .bind(c.classification).bind(c.how_found).bind(c.exposure_start).bind(c.exposure_end).bind(c.onset).bind(c.sampling)
+                    .bind(c.report).bind(c.diagnosis).bind(c.isolation).bind(c.outcome).bind(c.outcome_date).bind(&c.severity)
+                    .bind(&c.cluster).bind(&c.notes).bind(row_hash(c)).bind(now).bind(s.id)
+                    .execute(&mut *tx).await?;
+                if s.classification != c.classification {
+                    sqlx::query("INSERT INTO case_classifications (case_id, classification, at, username, reason) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(s.id).bind(c.classification).bind(now).bind(&actor.username)
+                        .bind(format!("import {} line {}: was {}", b.file, c.line, s.classification))
+                        .execute(&mut *tx).await?;
+                }
+                r.cases_updated += 1;
+                updated.push(s.id);
                 continue;
             }
             let key = format!("{prefix}{}", c.source_id);
@@ -841,12 +1062,12 @@ pub async fn write(db: &Db, mut b: Batch, o: &ImportOptions<'_>) -> Result<Impor
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO cases (person_id, source, source_id, classification, how_found, reporting_jurisdiction, home_jurisdiction, \
                  exposure_start, exposure_end, onset_date, sampling_date, report_date, diagnosis_date, isolation_date, outcome, outcome_date, \
-                 severity, cluster, notes, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) RETURNING id")
+                 severity, cluster, notes, created_at, updated_at, import_hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20) RETURNING id")
                 .bind(person_id).bind(source).bind(&c.source_id).bind(c.classification).bind(c.how_found).bind(&jcode)
                 .bind(c.exposure_start).bind(c.exposure_end).bind(c.onset).bind(c.sampling).bind(c.report).bind(c.diagnosis)
                 .bind(c.isolation).bind(c.outcome).bind(c.outcome_date).bind(&c.severity).bind(&c.cluster).bind(&c.notes).bind(now)
-                .fetch_one(&mut *tx).await?;
+                .bind(row_hash(c)).fetch_one(&mut *tx).await?;
             sqlx::query("INSERT INTO case_classifications (case_id, classification, at, username, reason) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id).bind(c.classification).bind(now).bind(&actor.username).bind(format!("import {}", b.file))
                 .execute(&mut *tx).await?;
@@ -909,7 +1130,7 @@ pub async fn write(db: &Db, mut b: Batch, o: &ImportOptions<'_>) -> Result<Impor
             if n == 1 { r.visits_new += 1 } else { r.visits_existing += 1 }
         }
         let ev = AuditEvent::new(actor, "import", "case").jurisdiction(&root).detail(serde_json::json!({
-            "file": b.file, "preset": b.preset.name(), "rows": r.rows, "cases_new": r.cases_new, "cases_existing": r.cases_existing,
+            "file": b.file, "preset": b.preset.name(), "rows": r.rows, "cases_new": r.cases_new, "cases_existing": r.cases_existing, "cases_updated": r.cases_updated,
             "links_new": r.links_new, "visits_new": r.visits_new, "skipped": r.skipped.len(), "warnings": r.warnings.len()}));
         audit_append!(tx, &ev);
         tx.commit().await?;
@@ -917,6 +1138,12 @@ pub async fn write(db: &Db, mut b: Batch, o: &ImportOptions<'_>) -> Result<Impor
     }.await);
     let report = res?;
     super::refresh_chains(db).await?;
+    // Dates or classifications changed: the contacts of those cases are reclassified.
+    for id in updated {
+        super::policy::recompute_case(db, id).await?;
+    }
+    // Cluster labels of the rows (DS4C infection_case) become clusters of the source.
+    super::clusters::from_import_labels(db, o.actor, source, &report.root).await?;
     Ok(report)
 }
 

@@ -27,6 +27,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_add_visit))
         .routes(routes!(api_add_exposure))
         .routes(routes!(api_places, api_add_place))
+        .routes(routes!(api_mappings, api_save_mapping))
 }
 
 pub fn pages() -> Router<AppState> {
@@ -659,4 +660,36 @@ async fn link_submit(
     }
     .await;
     after_write(&st, &headers, &user, id, "links", r).await
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct MappingQuery {
+    /// linelist, links, itinerary (all when absent).
+    pub kind: Option<String>,
+}
+
+/// Saved column mappings (named import presets for files whose columns carry other names).
+#[utoipa::path(get, path = "/import-mappings", tag = "tracing", params(MappingQuery),
+    responses((status = 200, body = Vec<super::mappings::Mapping>)))]
+async fn api_mappings(
+    State(st): State<AppState>,
+    _user: CurrentUser,
+    Query(q): Query<MappingQuery>,
+) -> Result<Json<Vec<super::mappings::Mapping>>, ApiError> {
+    Ok(Json(super::mappings::list(&st.db, q.kind.as_deref().filter(|k| !k.is_empty())).await?))
+}
+
+/// Save (create or replace) a column mapping: preset column → column of your file.
+#[utoipa::path(put, path = "/import-mappings", tag = "tracing", request_body = super::mappings::Mapping,
+    responses((status = 204), (status = 403), (status = 422)))]
+async fn api_save_mapping(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Json(m): Json<super::mappings::Mapping>,
+) -> Result<StatusCode, ApiError> {
+    if !user.role.can_investigate() {
+        return Err(deny(&st, &user, "mapping").await);
+    }
+    super::mappings::save(&st.db, &user.actor(), &m).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

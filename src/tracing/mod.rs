@@ -15,6 +15,7 @@ pub mod i18n_desk;
 pub mod import;
 pub mod manual;
 pub mod manual_http;
+pub mod mappings;
 pub mod policy;
 
 use crate::audit::{self, Actor, AuditEvent};

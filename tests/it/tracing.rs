@@ -108,6 +108,16 @@ async fn ds4c_figures_and_idempotent_reimport() {
         );
         assert_eq!(before, after);
         assert_eq!(firebreak::tracing::refresh_chains(&db).await.expect("refresh"), 0, "nothing to recompute");
+        assert_eq!(again.cases_updated, 0, "unchanged rows update nothing");
+        // DS4C's infection_case labels became clusters of the source, once.
+        let labels =
+            count(&db, "(SELECT DISTINCT cluster FROM cases WHERE source = 'ds4c' AND cluster IS NOT NULL) t").await;
+        assert!(labels > 10, "{labels} labels");
+        assert_eq!(count(&db, "clusters WHERE jurisdiction_code = 'x-ds4c'").await, labels);
+        assert_eq!(
+            count(&db, "cluster_cases").await,
+            count(&db, "cases WHERE source = 'ds4c' AND cluster IS NOT NULL").await
+        );
 
         let v = run(&db, Preset::Ds4c, FileKind::Itinerary, &route, false).await.expect("itinerary");
         assert!(v.visits_new > 7_000, "{v:?}");

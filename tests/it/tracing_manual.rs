@@ -525,3 +525,135 @@ async fn clusters_with_cases_scope_and_filter() {
         app.store.count("SELECT COUNT(*) FROM audit_log WHERE entity = 'cluster' AND action = 'denied'").await >= 2
     );
 }
+
+/// A Tianjin-style line list with the user's own column names, as an XLSX workbook (dates as
+/// real date cells and as text). `rows`: (id, sex, onset, symptoms, confirmed, source).
+/// One line-list row: (id, sex, onset (y, m, d), symptoms, confirmed, infection source).
+type Row<'a> = (&'a str, &'a str, (u16, u8, u8), &'a str, &'a str, &'a str);
+
+fn workbook(rows: &[Row]) -> Vec<u8> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for (c, h) in ["编号", "性别", "发病日期", "症状", "确诊日期", "感染来源", "备注"].iter().enumerate()
+    {
+        ws.write_string(0, c as u16, *h).expect("header");
+    }
+    for (r, (id, sex, (y, m, d), sym, conf, src)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        ws.write_string(r, 0, *id).expect("id");
+        ws.write_string(r, 1, *sex).expect("sex");
+        let onset = ExcelDateTime::from_ymd(*y, *m, *d).expect("date");
+        ws.write_datetime_with_format(r, 2, &onset, &date).expect("onset");
+        ws.write_string(r, 3, *sym).expect("symptoms");
+        ws.write_string(r, 4, *conf).expect("confirmed");
+        ws.write_string(r, 5, *src).expect("source");
+        ws.write_number(r, 6, 42.0).expect("number");
+    }
+    wb.save_to_buffer().expect("xlsx")
+}
+
+async fn upload(s: &crate::helpers::Session, query: &str, body: Vec<u8>) -> reqwest::Response {
+    s.client
+        .post(s.url(&format!("/api/v1/imports?{query}")))
+        .bearer_auth(&s.token)
+        .header("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .body(body)
+        .send()
+        .await
+        .expect("import")
+}
+
+#[tokio::test]
+async fn xlsx_import_with_a_saved_mapping_preview_and_update() {
+    let app = spawn_app().await;
+    let admin = app.login("admin").await;
+    // A mapping onto the tianjin preset's columns; columns the file lacks map to "".
+    let mapping = json!({"name": "本市流调表", "kind": "linelist", "preset": "tianjin", "columns": {
+        "case_id": "编号", "gender": "性别", "symptom_onset": "发病日期", "symptom_type": "症状", "confirm_date": "确诊日期",
+        "Infection_source": "感染来源", "start_source": "", "end_source": "", "severity": "", "death": ""}});
+    let r = admin.put("/api/v1/import-mappings", &mapping).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT, "{:?}", r.text().await);
+    let r = admin
+        .put(
+            "/api/v1/import-mappings",
+            &json!({"name": "x", "kind": "linelist", "preset": "tianjin", "columns": {"nope": "a"}}),
+        )
+        .await;
+    assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "columns").await;
+    let saved = admin.get_json("/api/v1/import-mappings?kind=linelist").await;
+    assert_eq!(saved[0]["name"], "本市流调表");
+
+    let q = "preset=tianjin&kind=linelist&file=cases.xlsx&mapping=本市流调表";
+    // Row 3 has a confirmation date in the future: the preview lists it (line and column) and
+    // writes nothing; the import refuses the whole file.
+    let bad = workbook(&[
+        ("TJ1", "男", (2020, 1, 14), "fever", "2020/01/21", ""),
+        ("TJ2", "女", (2020, 1, 18), "cough", "2099-01-01", "TJ1's wife"),
+        ("TJ3", "M", (2020, 1, 20), "none", "23/01/2020", "contact of TJ1"),
+    ]);
+    let r = upload(&admin, &format!("{q}&preview=true"), bad.clone()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let p: Value = r.json().await.expect("json");
+    assert_eq!(p["rows"], 3);
+    assert_eq!(p["skipped"].as_array().map(Vec::len), Some(1), "{p}");
+    assert_eq!((p["skipped"][0]["line"].as_i64(), p["skipped"][0]["column"].as_str()), (Some(3), Some("confirm_date")));
+    assert_eq!(p["sample_cases"][0]["source_id"], "TJ1");
+    assert_eq!(p["sample_cases"][0]["onset"], "2020-01-14", "an Excel date cell reads as a date");
+    assert_eq!(p["sample_cases"][1]["classification"], "asymptomatic", "symptom_type none");
+    assert_eq!(app.store.count("SELECT COUNT(*) FROM cases").await, 0, "a preview writes nothing");
+    let r = upload(&admin, q, bad).await;
+    assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "line 3 confirm_date").await;
+    assert_eq!(app.store.count("SELECT COUNT(*) FROM cases").await, 0);
+
+    let good = workbook(&[
+        ("TJ1", "男", (2020, 1, 14), "fever", "2020/01/21", ""),
+        ("TJ2", "女", (2020, 1, 18), "cough", "2020-01-24", "TJ1's wife"),
+        ("TJ3", "M", (2020, 1, 20), "none", "23/01/2020", "contact of TJ1"),
+    ]);
+    let r: Value = upload(&admin, q, good.clone()).await.json().await.expect("json");
+    assert_eq!((r["cases_new"].as_i64(), r["links_new"].as_i64()), (Some(3), Some(2)), "{r}");
+    // The same file again: nothing changes.
+    let r: Value = upload(&admin, q, good).await.json().await.expect("json");
+    assert_eq!(
+        (r["cases_new"].as_i64(), r["cases_updated"].as_i64(), r["cases_existing"].as_i64()),
+        (Some(0), Some(0), Some(3))
+    );
+    assert_eq!(app.store.count("SELECT COUNT(*) FROM case_classifications").await, 3);
+    // TJ3 developed symptoms (now confirmed) and TJ2's onset was corrected: two cases updated,
+    // TJ3's classification history keeps both; the dry run says so first.
+    let changed = workbook(&[
+        ("TJ1", "男", (2020, 1, 14), "fever", "2020/01/21", ""),
+        ("TJ2", "女", (2020, 1, 17), "cough", "2020-01-24", "TJ1's wife"),
+        ("TJ3", "M", (2020, 1, 20), "fever", "23/01/2020", "contact of TJ1"),
+    ]);
+    let r: Value = upload(&admin, &format!("{q}&dry_run=true"), changed.clone()).await.json().await.expect("json");
+    assert_eq!((r["cases_updated"].as_i64(), r["cases_existing"].as_i64()), (Some(2), Some(1)));
+    let r: Value = upload(&admin, q, changed).await.json().await.expect("json");
+    assert_eq!(
+        (r["cases_new"].as_i64(), r["cases_updated"].as_i64(), r["cases_existing"].as_i64()),
+        (Some(0), Some(2), Some(1))
+    );
+    let tj3 = app.store.count("SELECT id FROM cases WHERE source = 'tianjin' AND source_id = 'TJ3'").await;
+    let d = admin.get_json(&format!("/api/v1/cases/{tj3}")).await;
+    assert_eq!(d["case"]["classification"], "confirmed");
+    let h: Vec<&str> =
+        d["history"].as_array().expect("history").iter().filter_map(|h| h["classification"].as_str()).collect();
+    assert_eq!(h, ["asymptomatic", "confirmed"]);
+    assert_eq!(
+        app.store.count("SELECT COUNT(*) FROM cases WHERE source = 'tianjin' AND source_id = 'TJ2' AND onset_date = '2020-01-17'").await,
+        1
+    );
+    // A mapping naming a column the file does not have: a clear refusal.
+    let r = admin
+        .put(
+            "/api/v1/import-mappings",
+            &json!({"name": "旧表", "kind": "linelist", "preset": "tianjin", "columns": {"case_id": "病例号"}}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = upload(&admin, "preset=tianjin&kind=linelist&file=cases.xlsx&mapping=旧表", workbook(&[])).await;
+    let v = assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "file").await;
+    assert!(v["detail"].as_str().unwrap_or("").contains("病例号"), "{v}");
+}
