@@ -35,6 +35,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_golden24))
         .routes(routes!(api_save_profile))
         .merge(super::companions::api())
+        .merge(super::contacts::api())
 }
 
 pub fn pages() -> Router<AppState> {
@@ -51,6 +52,8 @@ pub fn pages() -> Router<AppState> {
         .route("/chains", get(chains_page))
         .route("/golden24", get(golden24_page))
         .merge(super::companions::pages())
+        .merge(super::contacts::pages())
+        .merge(super::policy_page::pages())
 }
 
 fn today(st: &AppState) -> chrono::NaiveDate {
@@ -691,12 +694,17 @@ struct ChainsPage {
     page: PageCtx,
     jurisdiction: String,
     chain: String,
+    from: String,
+    to: String,
 }
 
 #[derive(Deserialize)]
 struct ChainsPageQuery {
     jurisdiction: Option<String>,
     chain: Option<i64>,
+    /// Onset date range of the chains shown (filtered in the browser, see web/static/tracing.js).
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
 }
 
 async fn chains_page(
@@ -710,6 +718,8 @@ async fn chains_page(
         page,
         jurisdiction: q.jurisdiction.unwrap_or_default(),
         chain: q.chain.map(|c| c.to_string()).unwrap_or_default(),
+        from: q.from.map(|d| d.to_string()).unwrap_or_default(),
+        to: q.to.map(|d| d.to_string()).unwrap_or_default(),
     })
 }
 

@@ -6,12 +6,14 @@
 //! registry (never copied); reads of case lists and case pages are recorded in the audit log.
 
 pub mod companions;
+pub mod contacts;
 pub mod external;
 pub mod http;
 pub mod i18n;
 pub mod i18n_desk;
 pub mod import;
 pub mod policy;
+pub mod policy_page;
 
 use crate::audit::{self, Actor, AuditEvent};
 use crate::db::{BeginWrite, Db};
