@@ -224,47 +224,39 @@ pub fn resolve(
         }
         _ => None,
     };
-    let from = match given("from", &p.from, false, &mut errs) {
-        Some(t) => Some(t),
-        None if p.from.as_deref().is_some_and(|s| !s.trim().is_empty()) => None,
-        None => match w.and_then(|w| w.from) {
-            Some(d) => {
-                note.push(format!("from {d}: {}", w.map(|w| w.profile.as_str()).unwrap_or("")));
-                local_midnight(d, tz)
-            }
-            None => {
-                errs.push(DomainError::new(
-                    "from",
-                    "the case has no onset, sampling or report date: give the start of the range",
-                ));
-                None
-            }
-        },
-    };
-    let to = match given("to", &p.to, true, &mut errs) {
-        Some(t) => Some(t),
-        None if p.to.as_deref().is_some_and(|s| !s.trim().is_empty()) => None,
-        None => {
-            let (d, why) = match (w.and_then(|w| w.until), case.isolation_date, case.report_date) {
-                (Some(d), _, _) | (None, Some(d), _) => (Some(d), "isolation"),
-                (None, None, Some(d)) => (Some(d), "report date (isolation not recorded)"),
-                _ => (None, ""),
-            };
-            match d {
-                Some(d) => {
-                    note.push(format!("until the end of {d}: {why}"));
-                    d.succ_opt().and_then(|d| local_midnight(d, tz))
-                }
+    // The defaults (the close-contact window), also to say so when a given bound equals one.
+    let dfrom = w.and_then(|w| w.from).and_then(|d| {
+        Some((local_midnight(d, tz)?, format!("from {d}: {}", w.map(|w| w.profile.as_str()).unwrap_or(""))))
+    });
+    let dto = match (w.and_then(|w| w.until), case.isolation_date, case.report_date) {
+        (Some(d), _, _) | (None, Some(d), _) => Some((d, "isolation")),
+        (None, None, Some(d)) => Some((d, "report date (isolation not recorded)")),
+        _ => None,
+    }
+    .and_then(|(d, why)| Some((local_midnight(d.succ_opt()?, tz)?, format!("until the end of {d}: {why}"))));
+    let mut bound = |field: &'static str, v: &Option<String>, end: bool, dflt: Option<(DateTime<Utc>, String)>| {
+        let typed = v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        let t = match given(field, v, end, &mut errs) {
+            Some(t) => Some(t),
+            None if typed => None,
+            None => match &dflt {
+                Some((t, _)) => Some(*t),
                 None => {
-                    errs.push(DomainError::new(
-                        "to",
-                        "the case has no isolation or report date: give the end of the range",
-                    ));
+                    let what = if end { "isolation or report" } else { "onset, sampling or report" };
+                    errs.push(DomainError::new(field, format!("the case has no {what} date: give this bound")));
                     None
                 }
-            }
+            },
+        };
+        match (t, dflt) {
+            (Some(t), Some((d, why))) if t == d => note.push(why),
+            (Some(_), _) => note.push(format!("{field} given")),
+            _ => {}
         }
+        t
     };
+    let from = bound("from", &p.from, false, dfrom);
+    let to = bound("to", &p.to, true, dto);
     if let (Some(f), Some(t)) = (from, to) {
         if t <= f {
             errs.push(DomainError::new("to", format!("{t} is not after the start {f}")));
@@ -273,14 +265,9 @@ pub fn resolve(
         }
     }
     match (errs.is_empty(), from, to) {
-        (true, Some(from), Some(to)) => Ok(Resolved {
-            radius_m,
-            window_s,
-            from,
-            to,
-            min_copresence_s,
-            range_note: if note.is_empty() { "given".into() } else { note.join("; ") },
-        }),
+        (true, Some(from), Some(to)) => {
+            Ok(Resolved { radius_m, window_s, from, to, min_copresence_s, range_note: note.join("; ") })
+        }
         _ => Err(StoreError::Invalid(errs)),
     }
 }
