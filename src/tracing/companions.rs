@@ -83,11 +83,17 @@ pub fn check_key(key: &str) -> Result<&str, StoreError> {
 }
 
 /// The source-record number of a person registered from a trace key: `trace:<key>` when the key
-/// fits the source-record alphabet, else `trace:x<hex of the key's bytes>` (both unique per key).
+/// fits the source-record alphabet and length (see [`crate::domain::IdDocument::parse`]), else
+/// `trace:h<first 128 bits of SHA-256 of the key, hex>`.
 pub fn source_record_number(key: &str) -> String {
+    use sha2::Digest;
     let plain = key.chars().count() <= 74
         && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '.' | '#'));
-    if plain { format!("trace:{key}") } else { format!("trace:x{}", hex::encode(key.as_bytes())) }
+    if plain {
+        format!("trace:{key}")
+    } else {
+        format!("trace:h{}", &hex::encode(sha2::Sha256::digest(key.as_bytes()))[..32])
+    }
 }
 
 /// The trace keys of a person (no audit: keys are pseudonymous and the person read is audited by
@@ -1114,5 +1120,37 @@ async fn link_submit(
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{id}/companions")).into_response()),
         Err(e) => page_store_error(page, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_local_unless_they_carry_an_offset() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let t = |s: &str, end: bool| parse_time("from", s, tz, end).map(|t| t.to_rfc3339()).ok();
+        assert_eq!(t("2020-01-24", false).as_deref(), Some("2020-01-23T16:00:00+00:00"));
+        assert_eq!(t("2020-01-24", true).as_deref(), Some("2020-01-24T16:00:00+00:00"));
+        assert_eq!(t("2020-01-24T08:30", false).as_deref(), Some("2020-01-24T00:30:00+00:00"));
+        assert_eq!(t("2020-01-24 08:30:15", false).as_deref(), Some("2020-01-24T00:30:15+00:00"));
+        assert_eq!(t("2020-01-24T08:30:00Z", true).as_deref(), Some("2020-01-24T08:30:00+00:00"));
+        assert_eq!(t("24/01/2020", false), None);
+    }
+
+    #[test]
+    fn keys_become_source_record_numbers() {
+        assert_eq!(source_record_number("p0000042"), "trace:p0000042");
+        assert_eq!(source_record_number("003"), "trace:003");
+        // Outside the source-record alphabet or too long: a hash, still a valid source record.
+        for k in ["手机 138", &"k".repeat(100)] {
+            let n = source_record_number(k);
+            assert!(n.starts_with("trace:h") && n.len() == 39, "{n}");
+            assert!(crate::domain::IdDocument::parse(crate::domain::IdType::SourceRecord, &n).is_ok());
+        }
+        assert_ne!(source_record_number("a b"), source_record_number("a  b"));
+        assert!(check_key(" a\u{7}b ").is_err() && check_key("").is_err() && check_key(&"x".repeat(101)).is_err());
+        assert_eq!(check_key("  k1 ").ok(), Some("k1"));
     }
 }
