@@ -702,9 +702,10 @@ struct ChainsPage {
 struct ChainsPageQuery {
     jurisdiction: Option<String>,
     chain: Option<i64>,
-    /// Onset date range of the chains shown (filtered in the browser, see web/static/tracing.js).
-    from: Option<chrono::NaiveDate>,
-    to: Option<chrono::NaiveDate>,
+    /// Onset date range of the chains shown (filtered in the browser, see web/static/tracing.js);
+    /// empty or not a date: no bound.
+    from: Option<String>,
+    to: Option<String>,
 }
 
 async fn chains_page(
@@ -718,9 +719,16 @@ async fn chains_page(
         page,
         jurisdiction: q.jurisdiction.unwrap_or_default(),
         chain: q.chain.map(|c| c.to_string()).unwrap_or_default(),
-        from: q.from.map(|d| d.to_string()).unwrap_or_default(),
-        to: q.to.map(|d| d.to_string()).unwrap_or_default(),
+        from: day_param(q.from.as_deref()),
+        to: day_param(q.to.as_deref()),
     })
+}
+
+/// `YYYY-MM-DD` of a date parameter, or empty when absent or not a date.
+fn day_param(v: Option<&str>) -> String {
+    v.and_then(|s| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok())
+        .map(|d| d.to_string())
+        .unwrap_or_default()
 }
 
 #[derive(Template)]
