@@ -701,7 +701,8 @@ struct ChainsPage {
 #[derive(Deserialize)]
 struct ChainsPageQuery {
     jurisdiction: Option<String>,
-    chain: Option<i64>,
+    /// A chain id; empty ("all chains" in the form) or not a number: all chains.
+    chain: Option<String>,
     /// Onset date range of the chains shown (filtered in the browser, see web/static/tracing.js);
     /// empty or not a date: no bound.
     from: Option<String>,
@@ -718,7 +719,7 @@ async fn chains_page(
     render(&ChainsPage {
         page,
         jurisdiction: q.jurisdiction.unwrap_or_default(),
-        chain: q.chain.map(|c| c.to_string()).unwrap_or_default(),
+        chain: q.chain.and_then(|c| c.trim().parse::<i64>().ok()).map(|c| c.to_string()).unwrap_or_default(),
         from: day_param(q.from.as_deref()),
         to: day_param(q.to.as_deref()),
     })
