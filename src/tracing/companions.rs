@@ -83,11 +83,17 @@ pub fn check_key(key: &str) -> Result<&str, StoreError> {
 }
 
 /// The source-record number of a person registered from a trace key: `trace:<key>` when the key
-/// fits the source-record alphabet, else `trace:x<hex of the key's bytes>` (both unique per key).
+/// fits the source-record alphabet and length (see [`crate::domain::IdDocument::parse`]), else
+/// `trace:h<first 128 bits of SHA-256 of the key, hex>`.
 pub fn source_record_number(key: &str) -> String {
+    use sha2::Digest;
     let plain = key.chars().count() <= 74
         && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | ':' | '.' | '#'));
-    if plain { format!("trace:{key}") } else { format!("trace:x{}", hex::encode(key.as_bytes())) }
+    if plain {
+        format!("trace:{key}")
+    } else {
+        format!("trace:h{}", &hex::encode(sha2::Sha256::digest(key.as_bytes()))[..32])
+    }
 }
 
 /// The trace keys of a person (no audit: keys are pseudonymous and the person read is audited by
@@ -224,47 +230,39 @@ pub fn resolve(
         }
         _ => None,
     };
-    let from = match given("from", &p.from, false, &mut errs) {
-        Some(t) => Some(t),
-        None if p.from.as_deref().is_some_and(|s| !s.trim().is_empty()) => None,
-        None => match w.and_then(|w| w.from) {
-            Some(d) => {
-                note.push(format!("from {d}: {}", w.map(|w| w.profile.as_str()).unwrap_or("")));
-                local_midnight(d, tz)
-            }
-            None => {
-                errs.push(DomainError::new(
-                    "from",
-                    "the case has no onset, sampling or report date: give the start of the range",
-                ));
-                None
-            }
-        },
-    };
-    let to = match given("to", &p.to, true, &mut errs) {
-        Some(t) => Some(t),
-        None if p.to.as_deref().is_some_and(|s| !s.trim().is_empty()) => None,
-        None => {
-            let (d, why) = match (w.and_then(|w| w.until), case.isolation_date, case.report_date) {
-                (Some(d), _, _) | (None, Some(d), _) => (Some(d), "isolation"),
-                (None, None, Some(d)) => (Some(d), "report date (isolation not recorded)"),
-                _ => (None, ""),
-            };
-            match d {
-                Some(d) => {
-                    note.push(format!("until the end of {d}: {why}"));
-                    d.succ_opt().and_then(|d| local_midnight(d, tz))
-                }
+    // The defaults (the close-contact window), also to say so when a given bound equals one.
+    let dfrom = w.and_then(|w| w.from).and_then(|d| {
+        Some((local_midnight(d, tz)?, format!("from {d}: {}", w.map(|w| w.profile.as_str()).unwrap_or(""))))
+    });
+    let dto = match (w.and_then(|w| w.until), case.isolation_date, case.report_date) {
+        (Some(d), _, _) | (None, Some(d), _) => Some((d, "isolation")),
+        (None, None, Some(d)) => Some((d, "report date (isolation not recorded)")),
+        _ => None,
+    }
+    .and_then(|(d, why)| Some((local_midnight(d.succ_opt()?, tz)?, format!("until the end of {d}: {why}"))));
+    let mut bound = |field: &'static str, v: &Option<String>, end: bool, dflt: Option<(DateTime<Utc>, String)>| {
+        let typed = v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        let t = match given(field, v, end, &mut errs) {
+            Some(t) => Some(t),
+            None if typed => None,
+            None => match &dflt {
+                Some((t, _)) => Some(*t),
                 None => {
-                    errs.push(DomainError::new(
-                        "to",
-                        "the case has no isolation or report date: give the end of the range",
-                    ));
+                    let what = if end { "isolation or report" } else { "onset, sampling or report" };
+                    errs.push(DomainError::new(field, format!("the case has no {what} date: give this bound")));
                     None
                 }
-            }
+            },
+        };
+        match (t, dflt) {
+            (Some(t), Some((d, why))) if t == d => note.push(why),
+            (Some(_), _) => note.push(format!("{field} given")),
+            _ => {}
         }
+        t
     };
+    let from = bound("from", &p.from, false, dfrom);
+    let to = bound("to", &p.to, true, dto);
     if let (Some(f), Some(t)) = (from, to) {
         if t <= f {
             errs.push(DomainError::new("to", format!("{t} is not after the start {f}")));
@@ -273,14 +271,9 @@ pub fn resolve(
         }
     }
     match (errs.is_empty(), from, to) {
-        (true, Some(from), Some(to)) => Ok(Resolved {
-            radius_m,
-            window_s,
-            from,
-            to,
-            min_copresence_s,
-            range_note: if note.is_empty() { "given".into() } else { note.join("; ") },
-        }),
+        (true, Some(from), Some(to)) => {
+            Ok(Resolved { radius_m, window_s, from, to, min_copresence_s, range_note: note.join("; ") })
+        }
         _ => Err(StoreError::Invalid(errs)),
     }
 }
@@ -1127,5 +1120,37 @@ async fn link_submit(
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{id}/companions")).into_response()),
         Err(e) => page_store_error(page, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_local_unless_they_carry_an_offset() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let t = |s: &str, end: bool| parse_time("from", s, tz, end).map(|t| t.to_rfc3339()).ok();
+        assert_eq!(t("2020-01-24", false).as_deref(), Some("2020-01-23T16:00:00+00:00"));
+        assert_eq!(t("2020-01-24", true).as_deref(), Some("2020-01-24T16:00:00+00:00"));
+        assert_eq!(t("2020-01-24T08:30", false).as_deref(), Some("2020-01-24T00:30:00+00:00"));
+        assert_eq!(t("2020-01-24 08:30:15", false).as_deref(), Some("2020-01-24T00:30:15+00:00"));
+        assert_eq!(t("2020-01-24T08:30:00Z", true).as_deref(), Some("2020-01-24T08:30:00+00:00"));
+        assert_eq!(t("24/01/2020", false), None);
+    }
+
+    #[test]
+    fn keys_become_source_record_numbers() {
+        assert_eq!(source_record_number("p0000042"), "trace:p0000042");
+        assert_eq!(source_record_number("003"), "trace:003");
+        // Outside the source-record alphabet or too long: a hash, still a valid source record.
+        for k in ["手机 138", &"k".repeat(100)] {
+            let n = source_record_number(k);
+            assert!(n.starts_with("trace:h") && n.len() == 39, "{n}");
+            assert!(crate::domain::IdDocument::parse(crate::domain::IdType::SourceRecord, &n).is_ok());
+        }
+        assert_ne!(source_record_number("a b"), source_record_number("a  b"));
+        assert!(check_key(" a\u{7}b ").is_err() && check_key("").is_err() && check_key(&"x".repeat(101)).is_err());
+        assert_eq!(check_key("  k1 ").ok(), Some("k1"));
     }
 }

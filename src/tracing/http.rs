@@ -37,6 +37,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(super::manual_http::api())
         .merge(super::clusters_http::api())
         .merge(super::companions::api())
+        .merge(super::contacts::api())
 }
 
 pub fn pages() -> Router<AppState> {
@@ -55,6 +56,8 @@ pub fn pages() -> Router<AppState> {
         .merge(super::manual_http::pages())
         .merge(super::clusters_http::pages())
         .merge(super::companions::pages())
+        .merge(super::contacts::pages())
+        .merge(super::policy_page::pages())
 }
 
 fn today(st: &AppState) -> chrono::NaiveDate {
@@ -736,12 +739,19 @@ struct ChainsPage {
     page: PageCtx,
     jurisdiction: String,
     chain: String,
+    from: String,
+    to: String,
 }
 
 #[derive(Deserialize)]
 struct ChainsPageQuery {
     jurisdiction: Option<String>,
-    chain: Option<i64>,
+    /// A chain id; empty ("all chains" in the form) or not a number: all chains.
+    chain: Option<String>,
+    /// Onset date range of the chains shown (filtered in the browser, see web/static/tracing.js);
+    /// empty or not a date: no bound.
+    from: Option<String>,
+    to: Option<String>,
 }
 
 async fn chains_page(
@@ -754,8 +764,17 @@ async fn chains_page(
     render(&ChainsPage {
         page,
         jurisdiction: q.jurisdiction.unwrap_or_default(),
-        chain: q.chain.map(|c| c.to_string()).unwrap_or_default(),
+        chain: q.chain.and_then(|c| c.trim().parse::<i64>().ok()).map(|c| c.to_string()).unwrap_or_default(),
+        from: day_param(q.from.as_deref()),
+        to: day_param(q.to.as_deref()),
     })
+}
+
+/// `YYYY-MM-DD` of a date parameter, or empty when absent or not a date.
+fn day_param(v: Option<&str>) -> String {
+    v.and_then(|s| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok())
+        .map(|d| d.to_string())
+        .unwrap_or_default()
 }
 
 #[derive(Template)]

@@ -8,6 +8,7 @@
 pub mod clusters;
 pub mod clusters_http;
 pub mod companions;
+pub mod contacts;
 pub mod external;
 pub mod http;
 pub mod i18n;
@@ -17,6 +18,7 @@ pub mod manual;
 pub mod manual_http;
 pub mod mappings;
 pub mod policy;
+pub mod policy_page;
 
 use crate::audit::{self, Actor, AuditEvent};
 use crate::db::{BeginWrite, Db};

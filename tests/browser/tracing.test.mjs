@@ -95,7 +95,7 @@ test("upload a line list and links, see the chains, click through to a case", as
   const first = await page.$eval("#chain-select option:nth-child(2)", (o) => o.value);
   await page.selectOption("#chain-select", first);
   await Promise.all([page.waitForURL(/chain=/), page.click("#chain-form button[type=submit]")]);
-  await page.waitForFunction(() => echarts.getInstanceByDom(document.getElementById("chain-graph"))?.getOption()?.series?.[0]?.data?.length > 0);
+  await page.waitForFunction(() => window.echarts && echarts.getInstanceByDom(document.getElementById("chain-graph"))?.getOption()?.series?.[0]?.data?.length > 0);
   await page.waitForTimeout(800);
   await page.screenshot({ path: join(shots, "tracing-chain.png") });
   const index = await page.evaluate(() => {

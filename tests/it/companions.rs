@@ -290,3 +290,103 @@ async fn find_confirm_companions_scope_roles_and_audit() {
     let r = s.post(&format!("/api/v1/cases/{cid2}/companions/search"), &json!({})).await;
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
+
+/// The contact list (scope, masking, filters, audited CSV export) and the policy profile editor
+/// (administrators only, errors shown, a saved edit reclassifies the contacts).
+#[tokio::test]
+async fn contact_list_and_policy_editor() {
+    let app = spawn_app().await;
+    let inv = app.login("hengshan").await;
+    import_tianjin(&inv).await;
+    let (cid, case_person) = case_id(&inv, "TJ1").await; // onset 2020-01-14: close window from 01-12
+    let a = inv.create_person(&person("密接甲", "430423", 91, HENGSHAN_VILLAGE)).await;
+    let b = inv.create_person(&person("接触乙", "430423", 92, HENGSHAN_VILLAGE)).await;
+    for (p, day) in [(a, "2020-01-12"), (b, "2020-01-05")] {
+        let x = json!({"person_a": case_person, "person_b": p, "kind": "household", "start_date": day, "protection": "none"});
+        assert_eq!(inv.post("/api/v1/exposures", &x).await.status(), StatusCode::CREATED);
+    }
+    let v = inv.get_json("/api/v1/contacts").await;
+    assert_eq!(v["total"], 2);
+    let row = v["items"].as_array().expect("items").iter().find(|k| k["person_id"] == a).expect("a").clone();
+    assert_eq!(row["classification"], "close");
+    assert_eq!(row["case_id"], cid);
+    assert_eq!(row["case_source_id"], "TJ1");
+    assert_eq!(row["rule_id"], "covid19-9th/close-contact");
+    assert_eq!(row["controlled_at"], Value::Null);
+    let full = firebreak::demo::synthetic_id("430423", 91);
+    assert!(row["id_number"].as_str().expect("id").contains("****"));
+    assert!(!v.to_string().contains(&full), "identity numbers are masked");
+    assert_eq!(inv.get_json("/api/v1/contacts?classification=close").await["total"], 1);
+    assert_eq!(inv.get_json("/api/v1/contacts?control=controlled").await["total"], 0);
+    assert_eq!(inv.get_json("/api/v1/contacts?q=%E5%AF%86%E6%8E%A5").await["total"], 1); // 密接
+    assert_eq!(inv.get_json("/api/v1/contacts?from=2020-01-10").await["total"], 1);
+    assert_problem(inv.get("/api/v1/contacts?control=maybe").await, StatusCode::UNPROCESSABLE_ENTITY, "control").await;
+    let r = inv.post(&format!("/api/v1/cases/{cid}/contacts/{a}/control"), &json!({})).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(inv.get_json("/api/v1/contacts?control=controlled").await["total"], 1);
+    let listed = app
+        .store
+        .count("SELECT COUNT(*) FROM audit_log WHERE action = 'list' AND entity = 'contact' AND username = 'hengshan'")
+        .await;
+    assert_eq!(listed, 6, "every page read is audited");
+    // Another county sees none, and may not filter on this one (403, recorded).
+    let other = app.login("changning").await;
+    assert_eq!(other.get_json("/api/v1/contacts").await["total"], 0);
+    assert_eq!(other.get("/api/v1/contacts?jurisdiction=430423").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.store.audit_count("changning", "denied").await, 1);
+    // The page and the CSV export (masked, audited); a field worker may not export.
+    let html = inv.page("/contacts?classification=close").await.text().await.expect("html");
+    assert!(html.contains("contact-table") && html.contains("密接甲") && !html.contains("接触乙"));
+    let r = inv.page("/contacts/export.csv").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let csv = r.text().await.expect("csv");
+    assert!(csv.starts_with('\u{feff}') && csv.contains("密接甲") && csv.contains("covid19-9th/close-contact"));
+    assert!(!csv.contains(&full));
+    let exported = app
+        .store
+        .count(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'export' AND entity = 'contact' AND username = 'hengshan'",
+        )
+        .await;
+    assert_eq!(exported, 1);
+    assert_eq!(app.login("gaozhu").await.page("/contacts/export.csv").await.status(), StatusCode::FORBIDDEN);
+
+    // The chain view's form sends empty bounds when none are set; a date is kept for the page.
+    assert_eq!(inv.page("/chains?jurisdiction=&chain=&from=&to=").await.status(), StatusCode::OK);
+    let html = inv.page("/chains?from=2020-01-20&to=bad").await.text().await.expect("html");
+    assert!(html.contains("value=\"2020-01-20\"") && !html.contains("value=\"bad\""));
+
+    // The policy editor: administrators only.
+    assert_eq!(inv.page("/policy").await.status(), StatusCode::FORBIDDEN);
+    let admin = app.login("admin").await;
+    let html = admin.page("/policy").await.text().await.expect("html");
+    assert!(html.contains("profile-covid19-9th") && html.contains("days_before_onset"));
+    let profiles = admin.get_json("/api/v1/policy/profiles").await;
+    let mut p = profiles.as_array().expect("p").iter().find(|p| p["code"] == "covid19-9th").expect("9th").clone();
+    // Bad JSON, a version that does not grow, a bad value: 422 with the reason; nothing saved.
+    let save = |json: String| {
+        let admin = &admin;
+        async move { admin.form("/policy/covid19-9th", &[("json", &json)], true).await }
+    };
+    let r = save("{\"code\": \"covid19-9th\",".into()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("html").contains("line 1 column"));
+    let r = save(p.to_string()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("html").contains("version must grow"));
+    p["version"] = json!(2);
+    p["contacts"]["close"]["days_before_onset"] = json!(99);
+    let r = save(p.to_string()).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("html").contains("days_before_onset 99"));
+    // A window starting on the onset day: the exposure of 01-12 is no longer a close contact.
+    p["contacts"]["close"]["days_before_onset"] = json!(0);
+    let r = save(p.to_string()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.expect("html").contains("covid19-9th v2"));
+    let v = inv.get_json("/api/v1/contacts").await;
+    let row = v["items"].as_array().expect("items").iter().find(|k| k["person_id"] == a).expect("a").clone();
+    assert_eq!(row["classification"], "other");
+    assert_eq!(row["rule_id"], "covid19-9th/outside-window");
+    assert_eq!(app.store.audit_count("admin", "update").await, 1);
+}

@@ -86,8 +86,41 @@ if (box) {
         el("td", {}, c.active ? L.lActive : L.lEnded)));
     }
     document.getElementById("chain-list").replaceChildren(list);
-    draw(g);
+    graph = g;
+    redraw();
   }
+
+  // Onset date filter, in the browser (no reload): a chain is kept whole when any of its cases
+  // had onset in [from, to]; a case in no chain when its own onset is in the range.
+  let graph = null;
+  const fromIn = document.getElementById("chain-from"), toIn = document.getElementById("chain-to");
+  function byOnset(g, from, to) {
+    if (!from && !to) return g;
+    const parent = new Map(g.nodes.map((n) => [n.id, n.id]));
+    const find = (x) => { while (parent.get(x) !== x) { parent.set(x, parent.get(parent.get(x))); x = parent.get(x); } return x; };
+    for (const e of g.edges) if (parent.has(e.source) && parent.has(e.target)) parent.set(find(e.source), find(e.target));
+    const keep = new Set();
+    for (const n of g.nodes) if (n.onset && (!from || n.onset >= from) && (!to || n.onset <= to)) keep.add(find(n.id));
+    const nodes = g.nodes.filter((n) => keep.has(find(n.id)));
+    const ids = new Set(nodes.map((n) => n.id));
+    return { ...g, nodes, edges: g.edges.filter((e) => ids.has(e.source) && ids.has(e.target)) };
+  }
+  function redraw() {
+    if (!graph) return;
+    const t0 = performance.now();
+    const g = byOnset(graph, fromIn?.value, toIn?.value);
+    draw(g);
+    const shown = document.getElementById("chain-shown");
+    const cases = (x) => x.nodes.filter((n) => n.case_id).length;
+    shown.textContent = `${shown.dataset.lShown}: ${cases(g)} / ${cases(graph)} (${Math.round(performance.now() - t0)} ms)`;
+    shown.dataset.cases = cases(g);
+  }
+  for (const i of [fromIn, toIn]) i?.addEventListener("change", () => {
+    const u = new URL(location.href);
+    for (const [k, v] of [["from", fromIn.value], ["to", toIn.value]]) { if (v) u.searchParams.set(k, v); else u.searchParams.delete(k); }
+    history.replaceState(null, "", u);
+    redraw();
+  });
 
   // Layout by generation: x = generation (unobserved infectors one column left of their
   // infectees), chains stacked vertically, each generation's nodes one under the other.
