@@ -68,14 +68,18 @@ fn row_key(r: &Row) -> (u32, i64, f64, f64) {
     (r.pid, r.t_us, r.lat, r.lon)
 }
 
-/// Writer settings: Snappy; plain encoding (no dictionary) except for `source`, so that the
-/// numeric columns decode at memory speed; statistics per page for `t` (pruning by time).
+/// Writer settings: plain encoding (no dictionary) except for `source`; the columns the
+/// companion search reads (`pid`, `t`, `lat`, `lon`) uncompressed, so that they decode at memory
+/// speed (Snappy gains little on coordinates and costs most of the read), the others Snappy;
+/// statistics per page for `t` (pruning by time).
 fn props() -> WriterProperties {
     use parquet::file::properties::EnabledStatistics;
     use parquet::schema::types::ColumnPath;
-    WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+    let mut b = WriterProperties::builder().set_compression(Compression::SNAPPY);
+    for c in ["pid", "t", "lat", "lon"] {
+        b = b.set_column_compression(ColumnPath::from(c), Compression::UNCOMPRESSED);
+    }
+    b.set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_dictionary_enabled(false)
         .set_column_dictionary_enabled(ColumnPath::from("source"), true)
         .set_statistics_enabled(EnabledStatistics::Chunk)
