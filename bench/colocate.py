@@ -6,7 +6,9 @@ Usage: colocate.py --bin target/release/firebreak --store DIR --cases 003,004 [-
 
 Each engine answers the same query on the same Parquet files (DIR/day=*/*.parquet):
 - firebreak: `firebreak colocate` (a fresh process per run: reads Parquet, joins, writes JSON);
-- DuckDB (PyPI `duckdb`, all cores): SQL that puts every case point into the 3 x 3 grid cells
+- DuckDB (PyPI `duckdb`, all cores): SQL that reads the same columns as firebreak (the integer
+  person id `pid`, t, lat, lon; the keys come from the store's dictionary DIR/_persons at the end;
+  --duckdb-text-keys joins on the `person` text instead), puts every case point into the 3 x 3 grid cells
   of side >= radius around it and into every time bucket of width max(window, 60 s) that its
   window touches (the spatial/temporal pre-filter), equi-joins the other points on (bucket, cell),
   then applies the exact haversine (R = 6,371,008.8 m) and |t1 - t2| <= window tests, and
@@ -65,18 +67,26 @@ def run_duckdb(args):
         rng.append(f"t < TIMESTAMPTZ '{args.to}'")
     where = ("WHERE " + " AND ".join(rng)) if rng else ""
     cases = ", ".join("'" + c.replace("'", "''") + "'" for c in args.cases)
+    persons = os.path.join(args.store, "_persons", "*.parquet")
+    if os.path.isdir(os.path.join(args.store, "_persons")) and not args.duckdb_text_keys:
+        # The store's integer person ids (pid) for the join; keys from the dictionary at the end.
+        key, case_filter = "pid", f"k IN (SELECT pid FROM read_parquet('{persons}') WHERE person IN ({cases}))"
+        final = f"SELECT d.person, r.encounters, r.first_s, r.last_s, r.min_d FROM r JOIN read_parquet('{persons}') d USING (pid)"
+    else:
+        key, case_filter = "person", f"k IN ({cases})"
+        final = "SELECT person, encounters, first_s, last_s, min_d FROM r"
     sql = f"""
     WITH pts AS (
-        SELECT person, epoch_us(t) // 1000000 AS ts, lat, lon
+        SELECT {key} AS k, epoch_us(t) // 1000000 AS ts, lat, lon
         FROM read_parquet('{glob}', hive_partitioning = false) {where}
     ),
-    cp AS (SELECT * FROM pts WHERE person IN ({cases})),
+    cp AS (SELECT * FROM pts WHERE {case_filter}),
     -- longitude cell width from the largest |latitude| of the case points plus one radius
     g AS (SELECT {dlat} AS dlat,
                  {dlat} / greatest(cos(radians(least(max(abs(lat)) + {dlat}, 89.9))), 1e-9) AS dlon
           FROM cp),
     cpx AS (  -- each case point in every (bucket, cell) its window and radius can reach
-        SELECT cp.person AS case_key, cp.ts AS cts, cp.lat AS clat, cp.lon AS clon,
+        SELECT cp.k AS case_key, cp.ts AS cts, cp.lat AS clat, cp.lon AS clon,
                b AS bucket, floor(cp.lat / g.dlat)::BIGINT + dy AS cy,
                floor(cp.lon / g.dlon)::BIGINT + dx AS cx
         FROM cp, g,
@@ -84,23 +94,26 @@ def run_duckdb(args):
              LATERAL (SELECT unnest(range((cp.ts - {w}) // {bw}, (cp.ts + {w}) // {bw} + 1)) AS b)
     ),
     ox AS (
-        SELECT person, ts, lat, lon, ts // {bw} AS bucket,
+        SELECT k, ts, lat, lon, ts // {bw} AS bucket,
                floor(lat / g.dlat)::BIGINT AS cy, floor(lon / g.dlon)::BIGINT AS cx
         FROM pts, g
     ),
     pairs AS (
-        SELECT ox.person, cpx.case_key, cpx.cts, ox.ts,
+        SELECT ox.k, cpx.case_key, cpx.cts, ox.ts,
                2 * {R} * asin(sqrt(
                    power(sin(radians(ox.lat - cpx.clat) / 2), 2) +
                    cos(radians(cpx.clat)) * cos(radians(ox.lat)) *
                    power(sin(radians(ox.lon - cpx.clon) / 2), 2))) AS d
         FROM cpx JOIN ox USING (bucket, cy, cx)
-        WHERE ox.person <> cpx.case_key AND abs(ox.ts - cpx.cts) <= {w}
+        WHERE ox.k <> cpx.case_key AND abs(ox.ts - cpx.cts) <= {w}
+    ),
+    r AS (
+        SELECT k AS {key}, count(*) AS encounters, min(least(cts, ts)) AS first_s,
+               max(greatest(cts, ts)) AS last_s, min(d) AS min_d
+        FROM pairs WHERE d <= {args.radius}
+        GROUP BY k
     )
-    SELECT person, count(*) AS encounters, min(least(cts, ts)) AS first_s,
-           max(greatest(cts, ts)) AS last_s, min(d) AS min_d
-    FROM pairs WHERE d <= {args.radius}
-    GROUP BY person
+    {final}
     """
     t0 = time.perf_counter()
     rows = con.execute(sql).fetchall()
@@ -143,10 +156,13 @@ def main():
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--brute", action="store_true")
     ap.add_argument("--no-duckdb", action="store_true")
+    ap.add_argument("--duckdb-text-keys", action="store_true",
+                    help="join on the person text column instead of the integer pid")
     ap.add_argument("--label", default="")
     args = ap.parse_args()
     args.cases = [c for c in args.cases.split(",") if c]
 
+    load_before = os.getloadavg()[0]
     fb_times, fb_res = [], None
     for _ in range(args.runs):
         dt, fb_res = run_firebreak(args)
@@ -171,6 +187,7 @@ def main():
         line.update({"brute_s": round(dt, 3), "brute_agrees": diff is None})
         if diff:
             line["brute_diff"] = diff
+    line["load_avg_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     print(json.dumps(line), flush=True)
     ok = line.get("duckdb_agrees", True) and line.get("brute_agrees", True)
     sys.exit(0 if ok else 1)

@@ -8,7 +8,9 @@
 #
 # Environment: PEOPLE (100000), DAYS (4), INTERVAL (1h: 24 fixes a day), RUNS (3, medians
 # reported), BRUTE_PEOPLE (2000: size of the generated store the brute force runs on), WORK
-# (a temporary folder, removed at the end unless KEEP=1).
+# (a temporary folder, removed at the end unless KEEP=1), DATA (a folder where the generated
+# store and CSV.gz are kept and reused across runs, e.g. /work/bench-data; default: WORK),
+# SKIP_INGEST=1 (no ingest runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,19 +60,31 @@ $BIN sim traces --people "$BRUTE_PEOPLE" --days "$DAYS" --interval "$INTERVAL" -
 $PY --store "$WORK/small" --cases "$(cases 10 "$BRUTE_PEOPLE")" --brute --label "sim $BRUTE_PEOPLE people, 10 cases"
 
 echo "== (b) generated: $PEOPLE people x $DAYS days every $INTERVAL"
-/usr/bin/time -f "sim: %e s, peak RSS %M KB" $BIN sim traces --people "$PEOPLE" --days "$DAYS" --interval "$INTERVAL" \
-  --seed 1 --out "$WORK/store" --quiet
-du -sh "$WORK/store"
+DATA=${DATA:-$WORK}
+mkdir -p "$DATA"
+NAME="sim-$PEOPLE-$DAYS-$INTERVAL"
+if [ ! -f "$DATA/$NAME.done" ]; then
+  rm -rf "${DATA:?}/$NAME"
+  /usr/bin/time -f "sim: %e s, peak RSS %M KB" $BIN sim traces --people "$PEOPLE" --days "$DAYS" \
+    --interval "$INTERVAL" --seed 1 --out "$DATA/$NAME" --quiet
+  touch "$DATA/$NAME.done"
+fi
+du -sh "$DATA/$NAME"
 for n in 10 1000; do
-  $PY --store "$WORK/store" --cases "$(cases $n "$PEOPLE")" --label "sim $PEOPLE people, $n cases, 50 m, 5 min"
+  $PY --store "$DATA/$NAME" --cases "$(cases $n "$PEOPLE")" --label "sim $PEOPLE people, $n cases, 50 m, 5 min"
 done
+[ "${SKIP_INGEST:-0}" = 1 ] && { echo "== load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"; exit 0; }
 
 echo "== ingest of the same traces from CSV.gz"
-$BIN sim traces --people "$PEOPLE" --days "$DAYS" --interval "$INTERVAL" --seed 1 --out "$WORK/sim.csv.gz" --quiet
-ls -l "$WORK/sim.csv.gz" | awk '{printf "csv.gz: %.0f MB\n", $5 / 1e6}'
+if [ ! -f "$DATA/$NAME.csv.gz.done" ]; then
+  $BIN sim traces --people "$PEOPLE" --days "$DAYS" --interval "$INTERVAL" --seed 1 --out "$DATA/$NAME.csv.gz" --quiet
+  touch "$DATA/$NAME.csv.gz.done"
+fi
+ls -l "$DATA/$NAME.csv.gz" | awk '{printf "csv.gz: %.0f MB\n", $5 / 1e6}'
 for i in $(seq "$RUNS"); do
   rm -rf "$WORK/ingested"
-  /usr/bin/time -v $BIN traces import "$WORK/sim.csv.gz" --store "$WORK/ingested" --quiet 2> "$WORK/time.txt" | tail -1
+  echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  /usr/bin/time -v $BIN traces import "$DATA/$NAME.csv.gz" --store "$WORK/ingested" --quiet 2> "$WORK/time.txt" | tail -1
   awk -F': ' '/Elapsed \(wall clock\)/{print "ingest wall: " $2} /Maximum resident/{printf "ingest peak RSS: %.0f MB\n", $2 / 1024}' "$WORK/time.txt"
 done
 echo "== load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -208,6 +208,87 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// Reads its input on a thread of its own, 4 MiB ahead (at most 4 blocks in flight), so that
+/// decompression and parsing run on two cores. An error of the input is passed on in order.
+struct Prefetch {
+    rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    block: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl Prefetch {
+    fn new<R: Read + Send + 'static>(mut inner: R) -> Prefetch {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+        std::thread::spawn(move || {
+            loop {
+                let mut block = vec![0u8; 4 << 20];
+                let mut filled = 0;
+                let res = loop {
+                    match inner.read(&mut block[filled..]) {
+                        Ok(0) => break Ok(()),
+                        Ok(n) => {
+                            filled += n;
+                            if filled == block.len() {
+                                break Ok(());
+                            }
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => break Err(e),
+                    }
+                };
+                block.truncate(filled);
+                let end = filled == 0;
+                let stop = match res {
+                    Ok(()) => tx.send(Ok(block)).is_err() || end,
+                    Err(e) => {
+                        if !end {
+                            let _ = tx.send(Ok(block));
+                        }
+                        let _ = tx.send(Err(e));
+                        true
+                    }
+                };
+                if stop {
+                    break;
+                }
+            }
+        });
+        Prefetch { rx, block: Vec::new(), pos: 0, done: false }
+    }
+}
+
+impl Read for Prefetch {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos >= self.block.len() {
+            if self.done {
+                return Ok(0);
+            }
+            match self.rx.recv() {
+                Ok(Ok(b)) => {
+                    if b.is_empty() {
+                        self.done = true;
+                    }
+                    self.block = b;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                Err(_) => {
+                    self.done = true;
+                    return Ok(0);
+                }
+            }
+        }
+        let n = buf.len().min(self.block.len() - self.pos);
+        buf[..n].copy_from_slice(&self.block[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
 /// Accumulates bad rows and builds rows out of text fields.
 struct Sink {
     writer: StoreWriter,
@@ -289,7 +370,8 @@ impl Sink {
             (TraceKind::Gps, _, Some(s)) if !s.is_empty() => self.source_of(s),
             _ => self.source.clone(),
         };
-        self.writer.push(Row { person: person.into(), t_us, lat, lon, accuracy_m, source, line })
+        let pid = self.writer.pid(person)?;
+        self.writer.push(Row { pid, t_us, lat, lon, accuracy_m, source, line })
     }
 }
 
@@ -357,7 +439,8 @@ pub fn ingest_file(path: &Path, store: &Path, opts: &IngestOptions) -> Result<In
         let f = std::fs::File::open(path).map_err(io_err(path))?;
         let counted = Counting { inner: f, bar: bar.clone() };
         let reader: Box<dyn Read> = if magic[..2] == [0x1f, 0x8b] {
-            Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, counted)))
+            // Decompression on its own thread, ahead of the parser.
+            Box::new(Prefetch::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, counted))))
         } else {
             Box::new(BufReader::with_capacity(1 << 20, counted))
         };

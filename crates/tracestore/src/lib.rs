@@ -8,16 +8,20 @@
 //! DIR/day=2008-10-23/part-0.parquet
 //! DIR/day=2008-10-23/part-1.parquet     (a later import that had rows on that day)
 //! DIR/day=2008-10-24/part-0.parquet
+//! DIR/_persons/part-0.parquet           (the person dictionary: pid <-> person, see [`persons`])
 //! DIR/_imports.jsonl                    (one line per imported file: SHA-256, rows; re-imports are skipped)
 //! ```
 //!
 //! Columns ([`schema`]): `person` (utf8), `t` (timestamp, microseconds, UTC), `lat`, `lon`
-//! (f64, WGS 84 degrees), `accuracy_m` (f64, nullable), `source` (utf8). Every part file holds
-//! rows of one UTC day `[D, D + 24 h)`, sorted by `(t, person, lat, lon)`, in row groups of at
-//! most 1,048,576 rows, Snappy-compressed.
+//! (f64, WGS 84 degrees), `accuracy_m` (f64, nullable), `source` (utf8), `pid` (uint32, the
+//! person's id in the store's dictionary). Every part file holds rows of one UTC day
+//! `[D, D + 24 h)`, sorted by `(t, pid, lat, lon)`, in row groups of at most 1,048,576 rows
+//! with `t` statistics, Snappy-compressed, plain-encoded. The query reads `pid`, `t`, `lat`,
+//! `lon` only.
 //!
 //! - [`ingest`]: streaming import from CSV, CSV.gz or Parquet with bounded memory, bad rows
 //!   reported (not fatal), duplicates dropped, venue check-ins as a second kind of trace.
+//! - [`persons`]: the store's person dictionary (key text ↔ `pid`), appended by each import.
 //! - [`query`]: the exact companion search (时空伴随) over the store, one day partition at a
 //!   time, with the [`firebreak_colocate`] kernel.
 //! - [`sim`]: a deterministic city-scale mobility generator writing the same layout (or CSV.gz).
@@ -25,6 +29,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ingest;
+pub mod persons;
 pub mod query;
 pub mod sim;
 pub mod store;

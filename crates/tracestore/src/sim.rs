@@ -226,6 +226,8 @@ pub fn simulate(o: &SimOptions, out: SimOut<'_>) -> Result<SimReport, Error> {
         SimOut::Store(dir) => Some(StoreWriter::new(dir, o.max_buffered_rows, 0)?),
         SimOut::CsvGz(_) => None,
     };
+    // Ids are given in order of first appearance, as an import of the CSV output would.
+    let mut pids: Vec<u32> = vec![u32::MAX; names.len()];
     let mut csv = match out {
         SimOut::CsvGz(path) => {
             let f = std::fs::File::create(path).map_err(io_err(path))?;
@@ -270,8 +272,11 @@ pub fn simulate(o: &SimOptions, out: SimOut<'_>) -> Result<SimReport, Error> {
                 let acc = (5 + mix(j ^ 7) % 26) as f64;
                 rows += 1;
                 if let Some(st) = store.as_mut() {
+                    if pids[p as usize] == u32::MAX {
+                        pids[p as usize] = st.pid(&names[p as usize])?;
+                    }
                     st.push(Row {
-                        person: names[p as usize].clone(),
+                        pid: pids[p as usize],
                         t_us: t * 1_000_000,
                         lat,
                         lon,

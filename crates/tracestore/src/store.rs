@@ -4,9 +4,10 @@
 //! file, moved into `DIR/day=YYYY-MM-DD/` only when everything succeeded.
 
 use crate::ingest::BadRow;
+use crate::persons::Persons;
 use crate::time::{DAY_US, day_string, parse_day_dir};
 use crate::{Error, io_err, pq_err};
-use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMicrosecondArray, UInt32Array};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -22,7 +23,8 @@ use std::sync::Arc;
 pub const ROW_GROUP_ROWS: usize = 1 << 20;
 
 /// The Arrow schema of every part file: `person` utf8, `t` timestamp(µs, "UTC"), `lat`, `lon`
-/// f64, `accuracy_m` f64 (nullable), `source` utf8.
+/// f64, `accuracy_m` f64 (nullable), `source` utf8, `pid` uint32 (the person's id in the
+/// store's dictionary, [`crate::persons`]).
 pub fn schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new("person", DataType::Utf8, false),
@@ -31,14 +33,15 @@ pub fn schema() -> SchemaRef {
         Field::new("lon", DataType::Float64, false),
         Field::new("accuracy_m", DataType::Float64, true),
         Field::new("source", DataType::Utf8, false),
+        Field::new("pid", DataType::UInt32, false),
     ]))
 }
 
 /// One trace row on its way into the store. `line` is where it came from (for reports).
 #[derive(Debug, Clone)]
 pub struct Row {
-    /// Person key, as text.
-    pub person: Box<str>,
+    /// The person's id ([`StoreWriter::pid`]).
+    pub pid: u32,
     /// Time, microseconds since the Unix epoch (UTC).
     pub t_us: i64,
     /// Latitude, degrees.
@@ -54,31 +57,53 @@ pub struct Row {
 }
 
 /// The sort order of a part file, which is also the identity of a row for duplicate
-/// detection (equal `t`, `person`, `lat`, `lon`).
-fn cmp_key(a: (&str, i64, f64, f64), b: (&str, i64, f64, f64)) -> Ordering {
-    a.1.cmp(&b.1).then_with(|| a.0.cmp(b.0)).then(a.2.total_cmp(&b.2)).then(a.3.total_cmp(&b.3))
+/// detection (equal `t`, `pid` — hence person —, `lat`, `lon`).
+#[inline]
+fn cmp_key(a: (u32, i64, f64, f64), b: (u32, i64, f64, f64)) -> Ordering {
+    a.1.cmp(&b.1).then(a.0.cmp(&b.0)).then(a.2.total_cmp(&b.2)).then(a.3.total_cmp(&b.3))
 }
 
-fn row_key(r: &Row) -> (&str, i64, f64, f64) {
-    (&r.person, r.t_us, r.lat, r.lon)
+#[inline]
+fn row_key(r: &Row) -> (u32, i64, f64, f64) {
+    (r.pid, r.t_us, r.lat, r.lon)
 }
 
+/// Writer settings: plain encoding (no dictionary) except for `source`; the columns the
+/// companion search reads (`pid`, `t`, `lat`, `lon`) uncompressed, so that they decode at memory
+/// speed (Snappy gains little on coordinates and costs most of the read), the others Snappy;
+/// statistics per page for `t` (pruning by time).
 fn props() -> WriterProperties {
-    WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+    use parquet::file::properties::EnabledStatistics;
+    use parquet::schema::types::ColumnPath;
+    let mut b = WriterProperties::builder().set_compression(Compression::SNAPPY);
+    for c in ["pid", "t", "lat", "lon"] {
+        b = b.set_column_compression(ColumnPath::from(c), Compression::UNCOMPRESSED);
+    }
+    b.set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_dictionary_enabled(false)
+        .set_column_dictionary_enabled(ColumnPath::from("source"), true)
+        .set_statistics_enabled(EnabledStatistics::Chunk)
+        .set_column_statistics_enabled(ColumnPath::from("t"), EnabledStatistics::Page)
         .build()
 }
 
-fn batch_of(rows: &[Row]) -> Result<RecordBatch, Error> {
-    let person: StringArray = rows.iter().map(|r| Some(&*r.person)).collect();
+fn batch_of(rows: &[Row], persons: &Persons) -> Result<RecordBatch, Error> {
+    let person: StringArray = rows.iter().map(|r| Some(persons.name(r.pid))).collect();
     let t = TimestampMicrosecondArray::from(rows.iter().map(|r| r.t_us).collect::<Vec<_>>()).with_timezone("UTC");
     let lat = Float64Array::from(rows.iter().map(|r| r.lat).collect::<Vec<_>>());
     let lon = Float64Array::from(rows.iter().map(|r| r.lon).collect::<Vec<_>>());
     let acc: Float64Array = rows.iter().map(|r| r.accuracy_m).collect();
     let source: StringArray = rows.iter().map(|r| Some(&*r.source)).collect();
-    let cols: Vec<ArrayRef> =
-        vec![Arc::new(person), Arc::new(t), Arc::new(lat), Arc::new(lon), Arc::new(acc), Arc::new(source)];
+    let pid = UInt32Array::from(rows.iter().map(|r| r.pid).collect::<Vec<_>>());
+    let cols: Vec<ArrayRef> = vec![
+        Arc::new(person),
+        Arc::new(t),
+        Arc::new(lat),
+        Arc::new(lon),
+        Arc::new(acc),
+        Arc::new(source),
+        Arc::new(pid),
+    ];
     Ok(RecordBatch::try_new(schema(), cols)?)
 }
 
@@ -110,6 +135,7 @@ pub struct StoreWriter {
     dup_samples: Vec<BadRow>,
     report_first: usize,
     rows_in: u64,
+    persons: Persons,
 }
 
 impl StoreWriter {
@@ -136,7 +162,14 @@ impl StoreWriter {
             dup_samples: Vec::new(),
             report_first,
             rows_in: 0,
+            persons: Persons::load(root)?,
         })
+    }
+
+    /// The id of the person `key` in the store's dictionary (a new id for a new key).
+    #[inline]
+    pub fn pid(&mut self, key: &str) -> Result<u32, Error> {
+        self.persons.id(key)
     }
 
     /// Adds one row (already validated).
@@ -171,7 +204,7 @@ impl StoreWriter {
             return Ok(());
         }
         self.buffered -= buf.len();
-        buf.sort_by(|a, b| cmp_key(row_key(a), row_key(b)).then(a.line.cmp(&b.line)));
+        buf.sort_unstable_by(|a, b| cmp_key(row_key(a), row_key(b)).then(a.line.cmp(&b.line)));
         // Drop duplicates (keep the first line).
         let mut kept: Vec<Row> = Vec::with_capacity(buf.len());
         let mut dups: Vec<(Row, Option<u64>)> = Vec::new();
@@ -213,7 +246,7 @@ impl StoreWriter {
             }
             let run = d.runs.last_mut().ok_or(Error::Query("no run".into()))?;
             for chunk in rows.chunks(ROW_GROUP_ROWS) {
-                let batch = batch_of(chunk)?;
+                let batch = batch_of(chunk, &self.persons)?;
                 run.writer.write(&batch).map_err(pq_err(&run.path))?;
                 run.writer.flush().map_err(pq_err(&run.path))?;
             }
@@ -262,7 +295,13 @@ impl StoreWriter {
                 }
             }
         }
-        // Everything is written: move the parts in.
+        // Everything is written: the new dictionary entries first (a part must never hold an id
+        // the dictionary lacks), then the parts.
+        if let Some((from, to)) = self.persons.write_new(&self.root, &self.tmp)? {
+            let dir = self.root.join(crate::persons::PERSONS_DIR);
+            std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+            std::fs::rename(&from, &to).map_err(io_err(&to))?;
+        }
         let mut written = Vec::new();
         for (day, path, rows) in finals {
             let dir = self.root.join(format!("day={}", day_string(day)));
@@ -307,7 +346,7 @@ impl StoreWriter {
             pending.push(row.clone());
             last = Some(row);
             if pending.len() == 65_536 {
-                writer.write(&batch_of(&pending)?).map_err(pq_err(out))?;
+                writer.write(&batch_of(&pending, &self.persons)?).map_err(pq_err(out))?;
                 written += pending.len() as u64;
                 in_group += pending.len();
                 pending.clear();
@@ -318,7 +357,7 @@ impl StoreWriter {
             }
         }
         if !pending.is_empty() {
-            writer.write(&batch_of(&pending)?).map_err(pq_err(out))?;
+            writer.write(&batch_of(&pending, &self.persons)?).map_err(pq_err(out))?;
             written += pending.len() as u64;
         }
         writer.close().map_err(pq_err(out))?;
@@ -334,7 +373,7 @@ impl Drop for StoreWriter {
     }
 }
 
-fn count_rows(path: &Path) -> Result<u64, Error> {
+pub(crate) fn count_rows(path: &Path) -> Result<u64, Error> {
     let f = File::open(path).map_err(io_err(path))?;
     let b = ParquetRecordBatchReaderBuilder::try_new(f).map_err(pq_err(path))?;
     Ok(b.metadata().file_metadata().num_rows().max(0) as u64)
@@ -367,7 +406,7 @@ struct Cursor {
 }
 
 struct Cols {
-    person: StringArray,
+    pid: UInt32Array,
     t: TimestampMicrosecondArray,
     lat: Float64Array,
     lon: Float64Array,
@@ -398,16 +437,16 @@ impl Cursor {
         Ok(())
     }
 
-    fn key(&self) -> Option<(&str, i64, f64, f64)> {
+    fn key(&self) -> Option<(u32, i64, f64, f64)> {
         let b = self.batch.as_ref()?;
-        Some((b.person.value(self.i), b.t.value(self.i), b.lat.value(self.i), b.lon.value(self.i)))
+        Some((b.pid.value(self.i), b.t.value(self.i), b.lat.value(self.i), b.lon.value(self.i)))
     }
 
     fn take(&mut self) -> Result<Row, Error> {
         let b = self.batch.as_ref().ok_or(Error::Query("empty run".into()))?;
         let i = self.i;
         let row = Row {
-            person: b.person.value(i).into(),
+            pid: b.pid.value(i),
             t_us: b.t.value(i),
             lat: b.lat.value(i),
             lon: b.lon.value(i),
@@ -416,7 +455,7 @@ impl Cursor {
             line: 0,
         };
         self.i += 1;
-        if self.i >= b.person.len() {
+        if self.i >= b.pid.len() {
             self.advance()?;
         }
         Ok(row)
@@ -432,7 +471,7 @@ fn col<T: 'static + Clone>(b: &RecordBatch, name: &str, path: &Path) -> Result<T
 
 fn cols_of(b: &RecordBatch, path: &Path) -> Result<Cols, Error> {
     Ok(Cols {
-        person: col(b, "person", path)?,
+        pid: col(b, "pid", path)?,
         t: col(b, "t", path)?,
         lat: col(b, "lat", path)?,
         lon: col(b, "lon", path)?,

@@ -214,3 +214,103 @@ fn sim_is_deterministic_and_csv_matches_store() {
     simulate(&other, SimOut::Store(&d)).expect("d");
     assert_ne!(read_all(&d), ra);
 }
+
+/// Every row's (pid, person) of a store, read back from the part files.
+fn pids_and_keys(store: &Path) -> Vec<(u32, String)> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::UInt32Type;
+    let mut out = Vec::new();
+    for (_, dir) in day_dirs(store).expect("days") {
+        for p in part_files(&dir).expect("parts") {
+            let f = std::fs::File::open(&p).expect("open");
+            let r = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+                .expect("parquet")
+                .build()
+                .expect("reader");
+            for b in r {
+                let b = b.expect("batch");
+                let person = b.column_by_name("person").expect("person").as_string::<i32>().clone();
+                let pid = b.column_by_name("pid").expect("pid").as_primitive::<UInt32Type>().clone();
+                for i in 0..b.num_rows() {
+                    out.push((pid.value(i), person.value(i).to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn person_ids_are_one_dictionary_appended_by_each_import() {
+    use firebreak_tracestore::persons::read_names;
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = dir.path().join("s");
+    let a = write(
+        dir.path(),
+        "a.csv",
+        "person,t,lat,lon\nann,2022-10-01T10:00:00Z,26.9,112.6\nbob,2022-10-01T10:01:00Z,26.9,112.6001\n",
+    );
+    let b = write(
+        dir.path(),
+        "b.csv",
+        "person,t,lat,lon\nbob,2022-10-02T10:00:00Z,26.9,112.6\ncy,2022-10-02T10:02:00Z,26.9,112.6001\n\
+         ann,2022-10-02T10:03:00Z,26.9,112.6\n",
+    );
+    ingest_file(&a, &store, &IngestOptions::default()).expect("a");
+    assert_eq!(read_names(&store).expect("names"), vec!["ann".into(), "bob".into()] as Vec<Box<str>>);
+    ingest_file(&b, &store, &IngestOptions::default()).expect("b");
+    // The second import appended only the new key, in a file of its own.
+    let names = read_names(&store).expect("names");
+    assert_eq!(names, vec!["ann".into(), "bob".into(), "cy".into()] as Vec<Box<str>>);
+    assert_eq!(part_files(&store.join("_persons")).expect("dict files").len(), 2);
+    // Every row's pid names its person.
+    let rows = pids_and_keys(&store);
+    assert_eq!(rows.len(), 5);
+    for (pid, person) in rows {
+        assert_eq!(&*names[pid as usize], person.as_str());
+    }
+    // The query maps the ids back to keys: cy met bob (day 2) and ann (1 min later).
+    let r = colocate(&store, &q(&["cy"], 20.0, 120)).expect("query");
+    let mut met: Vec<&str> = r.companions.iter().map(|c| c.person.as_str()).collect();
+    met.sort();
+    assert_eq!(met, vec!["ann", "bob"]);
+    assert_eq!(r.companions, brute_force(&store, &q(&["cy"], 20.0, 120)).expect("brute").companions);
+}
+
+#[test]
+fn a_store_without_pid_columns_is_still_searched() {
+    // Part files written before the person dictionary (no pid column, no _persons): the query
+    // interns the text keys as it reads them. Build one by rewriting a store's parts without pid.
+    use arrow_array::RecordBatch;
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = dir.path().join("s");
+    let o = SimOptions { people: 200, days: 2, interval_s: 900, seed: 3, ..Default::default() };
+    simulate(&o, SimOut::Store(&store)).expect("sim");
+    let query = q(&["p0000000", "p0000007", "nobody"], 50.0, 600);
+    let before = colocate(&store, &query).expect("new layout");
+    assert!(!before.companions.is_empty());
+    for (_, d) in day_dirs(&store).expect("days") {
+        for p in part_files(&d).expect("parts") {
+            let f = std::fs::File::open(&p).expect("open");
+            let batches: Vec<RecordBatch> = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+                .expect("parquet")
+                .build()
+                .expect("reader")
+                .map(|b| b.expect("batch"))
+                .collect();
+            let keep: Vec<usize> = (0..6).collect(); // person, t, lat, lon, accuracy_m, source
+            let schema = std::sync::Arc::new(batches[0].schema().project(&keep).expect("schema"));
+            let out = std::fs::File::create(&p).expect("rewrite");
+            let mut w = parquet::arrow::ArrowWriter::try_new(out, schema, None).expect("writer");
+            for b in &batches {
+                w.write(&b.project(&keep).expect("project")).expect("write");
+            }
+            w.close().expect("close");
+        }
+    }
+    std::fs::remove_dir_all(store.join("_persons")).expect("drop dictionary");
+    let after = colocate(&store, &query).expect("old layout");
+    assert_eq!(after.companions, before.companions);
+    assert_eq!(after.cases_without_points, vec!["nobody".to_string()]);
+    assert_eq!(after.companions, brute_force(&store, &query).expect("brute").companions);
+}
