@@ -15,6 +15,7 @@ pub mod domain;
 pub mod fire;
 pub mod jurisdictions;
 pub mod people;
+pub mod quarantine;
 pub mod traces;
 pub mod tracing;
 pub mod web;
