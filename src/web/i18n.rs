@@ -30,7 +30,7 @@ pub struct Tr(pub Lang);
 impl Tr {
     /// The text for `key`, or the key itself when it has no entry.
     pub fn t(&self, key: &str) -> &'static str {
-        for (k, zh, en) in STRINGS.iter().chain(crate::tracing::i18n::STRINGS) {
+        for (k, zh, en) in STRINGS.iter().chain(crate::tracing::i18n::STRINGS).chain(crate::quarantine::i18n::STRINGS) {
             if *k == key {
                 return match self.0 {
                     Lang::Zh => zh,

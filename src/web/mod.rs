@@ -63,6 +63,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::analytics::http::api())
         .merge(crate::fire::http::api())
         .merge(crate::tracing::http::api())
+        .merge(crate::quarantine::http::api())
         .merge(crate::traces::http::api())
         .split_for_parts();
     let api = Arc::new(api);
@@ -79,6 +80,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::analytics::http::pages())
         .merge(crate::fire::http::pages())
         .merge(crate::tracing::http::pages())
+        .merge(crate::quarantine::http::pages())
         .merge(crate::traces::http::pages())
         .merge(home::pages())
         .merge(assets::routes())

@@ -8,6 +8,7 @@ mod audit;
 mod cli;
 mod fire;
 mod helpers;
+mod quarantine;
 mod scope;
 mod traces;
 mod tracing;
