@@ -60,6 +60,7 @@ pub async fn load(db: &Db, password: &str) -> anyhow::Result<bool> {
     crate::analytics::demo::load(db).await?;
     crate::fire::demo::load(db).await?;
     load_tracing(db, &actor).await?;
+    crate::quarantine::demo::load(db).await?;
     db.set_setting("demo_loaded", &crate::db::now().to_rfc3339()).await?;
     Ok(true)
 }

@@ -69,7 +69,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("q_cert_next", "转为", "Next:"),
     ("q_cert_next_by", "由所在村（社区）负责落实", "followed by the village/community"),
-    ("q_print", "打印", "Print"),
+    (
+        "q_print",
+        "打印：浏览器“打印”（Ctrl+P），页眉和导航不会打印。",
+        "Print with the browser (Ctrl+P): the header and navigation are not printed.",
+    ),
     ("q_all", "全部", "All"),
     ("qk_close-contact", "密切接触者", "Close contact"),
     ("qk_secondary-contact", "密接的密接", "Secondary contact"),

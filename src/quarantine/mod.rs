@@ -3,6 +3,7 @@
 //! stored schedule, health checks, samples, alerts and release.
 
 pub mod cli;
+pub mod demo;
 pub mod i18n;
 pub mod rules;
 pub mod schedule;
