@@ -61,6 +61,7 @@ pub async fn load(db: &Db, password: &str) -> anyhow::Result<bool> {
     crate::fire::demo::load(db).await?;
     load_tracing(db, &actor).await?;
     crate::facilities::demo::load(db).await?;
+    crate::quarantine::demo::load(db).await?;
     db.set_setting("demo_loaded", &crate::db::now().to_rfc3339()).await?;
     Ok(true)
 }

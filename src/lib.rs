@@ -16,6 +16,7 @@ pub mod facilities;
 pub mod fire;
 pub mod jurisdictions;
 pub mod people;
+pub mod quarantine;
 pub mod traces;
 pub mod tracing;
 pub mod web;

@@ -93,6 +93,9 @@ enum Cmd {
     /// Simulators for benchmarks and drills.
     #[command(subcommand)]
     Sim(firebreak::traces::cli::SimCmd),
+    /// Policy profiles: the quarantine schedule a profile sets (no database).
+    #[command(subcommand)]
+    Policy(firebreak::quarantine::cli::PolicyCmd),
 }
 
 #[derive(Subcommand)]
@@ -460,6 +463,7 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Demo { port, data_dir } => demo(port, &data_dir).await,
         Cmd::Traces(firebreak::traces::cli::TracesCmd::Import(a)) => firebreak::traces::cli::import(a),
         Cmd::Colocate(a) => firebreak::traces::cli::colocate(a),
+        Cmd::Policy(c) => firebreak::quarantine::cli::run(c),
         Cmd::Sim(firebreak::traces::cli::SimCmd::Traces(a)) => firebreak::traces::cli::sim(a),
         Cmd::Serve { db, bind, secure_cookies, trace_store } => {
             let db = db.connect().await?;

@@ -121,6 +121,20 @@ impl Role {
     pub fn can_handle_supplies(self) -> bool {
         matches!(self, Role::Admin | Role::Commander | Role::FieldWorker | Role::DutyOfficer)
     }
+    /// May place people under control, check them in, record health checks, samples and results
+    /// and release them on schedule (quarantine staff, village workers, investigators).
+    pub fn can_manage_stays(self) -> bool {
+        matches!(self, Role::Admin | Role::Investigator | Role::FieldWorker)
+    }
+    /// May release someone before the end of a measure or without the negative result the
+    /// release condition asks for, with a reason (persons in charge: 指挥长, administrator).
+    pub fn can_override_release(self) -> bool {
+        matches!(self, Role::Admin | Role::Commander)
+    }
+    /// May recompute every open schedule after a profile change (after a preview).
+    pub fn can_recompute_schedules(self) -> bool {
+        matches!(self, Role::Admin)
+    }
 }
 
 /// A stored user (the hash never leaves this module's callers' hands through `Serialize`).

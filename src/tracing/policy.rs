@@ -30,10 +30,10 @@ pub struct Profile {
     pub effective_from: NaiveDate,
     pub effective_to: Option<NaiveDate>,
     pub contacts: ContactRules,
-    /// Quarantine measures and test days per kind of person (issue 4).
+    /// Quarantine measures, count start and test days per kind of person (see
+    /// [`crate::quarantine::rules`]).
     #[serde(default)]
-    #[schema(value_type = Object)]
-    pub quarantine: serde_json::Value,
+    pub quarantine: crate::quarantine::rules::QuarantineRules,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -86,7 +86,7 @@ impl Profile {
         if self.effective_to.is_some_and(|t| t < self.effective_from) {
             return Err("effective_to is before effective_from".into());
         }
-        Ok(())
+        self.quarantine.validate()
     }
     pub fn in_force(&self, d: NaiveDate) -> bool {
         d >= self.effective_from && self.effective_to.is_none_or(|t| d <= t)

@@ -34,7 +34,8 @@ impl Tr {
             .iter()
             .chain(crate::tracing::i18n::STRINGS)
             .chain(crate::tracing::i18n_desk::STRINGS)
-            .chain(crate::facilities::i18n::STRINGS);
+            .chain(crate::facilities::i18n::STRINGS)
+            .chain(crate::quarantine::i18n::STRINGS);
         for (k, zh, en) in tables {
             if *k == key {
                 return match self.0 {

@@ -63,6 +63,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::analytics::http::api())
         .merge(crate::fire::http::api())
         .merge(crate::tracing::http::api())
+        .merge(crate::quarantine::http::api())
         .merge(crate::traces::http::api())
         .merge(crate::facilities::http::api())
         .split_for_parts();
@@ -80,6 +81,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::analytics::http::pages())
         .merge(crate::fire::http::pages())
         .merge(crate::tracing::http::pages())
+        .merge(crate::quarantine::http::pages())
         .merge(crate::traces::http::pages())
         .merge(crate::facilities::http::pages())
         .merge(home::pages())

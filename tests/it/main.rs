@@ -10,6 +10,7 @@ mod companions;
 mod facilities;
 mod fire;
 mod helpers;
+mod quarantine;
 mod scope;
 mod traces;
 mod tracing;
