@@ -285,24 +285,7 @@ async fn export(
 
 // ---------------------------------------------------------------- pages
 
-/// Turns a store error into a page (403/404/409/422) or passes internal errors on.
-fn store_page_error(page: PageCtx, e: StoreError) -> Result<Response, ApiError> {
-    match e {
-        StoreError::NotFound => {
-            let t = page.t("no_rows");
-            Ok(user_message(page, StatusCode::NOT_FOUND, "404", t))
-        }
-        StoreError::Forbidden(m) => Ok(user_message(page, StatusCode::FORBIDDEN, "403", &m)),
-        StoreError::Invalid(errs) => {
-            let m = errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-            Ok(user_message(page, StatusCode::UNPROCESSABLE_ENTITY, "422", &m))
-        }
-        StoreError::Conflict { field, message } => {
-            Ok(user_message(page, StatusCode::CONFLICT, "409", &format!("{field}: {message}")))
-        }
-        StoreError::Db(e) => Err(ApiError::internal(e)),
-    }
-}
+use crate::web::home::store_page_error;
 
 #[derive(Template)]
 #[template(path = "people/list.html")]

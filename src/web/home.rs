@@ -98,3 +98,22 @@ pub fn user_message(page: PageCtx, status: StatusCode, title: &str, message: &st
     *r.status_mut() = status;
     r
 }
+
+/// Turns a store error into a page (403/404/409/422) or passes internal errors on.
+pub fn store_page_error(page: PageCtx, e: crate::people::StoreError) -> Result<Response, crate::web::error::ApiError> {
+    match e {
+        crate::people::StoreError::NotFound => {
+            let t = page.t("no_rows");
+            Ok(user_message(page, StatusCode::NOT_FOUND, "404", t))
+        }
+        crate::people::StoreError::Forbidden(m) => Ok(user_message(page, StatusCode::FORBIDDEN, "403", &m)),
+        crate::people::StoreError::Invalid(errs) => {
+            let m = errs.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+            Ok(user_message(page, StatusCode::UNPROCESSABLE_ENTITY, "422", &m))
+        }
+        crate::people::StoreError::Conflict { field, message } => {
+            Ok(user_message(page, StatusCode::CONFLICT, "409", &format!("{field}: {message}")))
+        }
+        crate::people::StoreError::Db(e) => Err(crate::web::error::ApiError::internal(e)),
+    }
+}
